@@ -1,0 +1,1 @@
+//! Authorities: parsing, classification, endpoint resolution (to be written).

@@ -1,0 +1,1 @@
+//! The `authorize` endpoint (to be written).

@@ -1,0 +1,1 @@
+//! The `device_code` endpoint (to be written).

@@ -1,0 +1,1 @@
+//! The `imds` endpoint (to be written).

@@ -1,0 +1,1 @@
+//! The `instance_discovery` endpoint (to be written).

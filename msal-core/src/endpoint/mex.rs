@@ -1,0 +1,1 @@
+//! The `mex` endpoint (to be written).

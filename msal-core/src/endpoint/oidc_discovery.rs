@@ -1,0 +1,1 @@
+//! The `oidc_discovery` endpoint (to be written).

@@ -1,0 +1,1 @@
+//! The `token` endpoint (to be written).

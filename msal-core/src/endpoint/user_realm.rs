@@ -1,0 +1,1 @@
+//! The `user_realm` endpoint (to be written).

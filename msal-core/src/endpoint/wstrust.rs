@@ -1,0 +1,1 @@
+//! The `wstrust` endpoint (to be written).

@@ -1,0 +1,191 @@
+//! HTTP: the request and response types, the [`HttpClient`] trait that users can implement to
+//! bring their own client, and the [`Pipeline`] that every Entra call goes through.
+//!
+//! The types here are deliberately small and independent of any HTTP crate, so a custom
+//! client (hyper, a test double, a proxying client) needs nothing but this module.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::{Error, ErrorKind, Result};
+
+mod pipeline;
+
+pub use pipeline::{Pipeline, RequestContext};
+
+/// An HTTP method. Entra endpoints use only these two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `GET`: discovery, user realm, MEX, IMDS.
+    Get,
+    /// `POST`: token, device code, WS-Trust.
+    Post,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// An HTTP request about to be sent.
+///
+/// The body may hold secrets (a password, a client secret, a refresh token), so `Debug` shows
+/// only its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The full URL, query included.
+    pub url: Url,
+    /// Header names and values, in the order they are sent.
+    pub headers: Vec<(String, String)>,
+    /// The body; empty for `GET`.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// A `GET` request with no headers.
+    pub fn get(url: Url) -> Self {
+        Self {
+            method: Method::Get,
+            url,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A `POST` request with an `application/x-www-form-urlencoded` body built from the pairs,
+    /// in the order given. Pairs whose value is empty are dropped, as MSAL does.
+    pub fn post_form<'a>(url: Url, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            if !value.is_empty() {
+                form.append_pair(name, value);
+            }
+        }
+        Self {
+            method: Method::Post,
+            url,
+            headers: vec![(
+                "Content-Type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            )],
+            body: form.finish().into_bytes(),
+        }
+    }
+
+    /// Adds a header.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The value of the first header with this name (case-insensitive).
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// Whether a header with this name (case-insensitive) is present.
+    pub fn has_header(&self, name: &str) -> bool {
+        self.header_value(name).is_some()
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// An HTTP response as received.
+///
+/// The body may hold tokens, so `Debug` shows only its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// Header names and values as received.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A response with a status and body and no headers.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// The value of the first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Parses the body as JSON into `T`; a body that is not valid JSON for `T` is a
+    /// [`ErrorKind::MalformedResponse`] naming `what` was expected.
+    pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::with_source(
+                ErrorKind::MalformedResponse,
+                format!(
+                    "the {what} (HTTP {}) is not the expected JSON: {e}",
+                    self.status
+                ),
+                e,
+            )
+        })
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Sends HTTP requests. Implement it to bring your own HTTP stack.
+///
+/// An implementation returns every answer the server gave, whatever its status, as
+/// `Ok(HttpResponse)`; it returns `Err` only when no answer came back
+/// ([`ErrorKind::Transport`], [`ErrorKind::Timeout`]) or the answer was over its size limit
+/// ([`ErrorKind::MalformedResponse`]). Retries, throttling and MSAL's headers are added by the
+/// [`Pipeline`] around it, so an implementation does none of that.
+#[async_trait]
+pub trait HttpClient: Send + Sync + fmt::Debug {
+    /// Sends one request and returns the server's answer.
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse>;
+}

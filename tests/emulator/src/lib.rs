@@ -1,0 +1,3 @@
+//! A local Microsoft Entra ID emulator.
+//!
+//! Filled by the emulator issue.
