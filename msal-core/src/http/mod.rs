@@ -13,8 +13,12 @@ use url::Url;
 use crate::{Error, ErrorKind, Result};
 
 mod pipeline;
+mod reqwest_client;
+mod retry;
+mod throttle;
 
-pub use pipeline::{Pipeline, RequestContext};
+pub use pipeline::{CLIENT_SKU, LIB_CAPABILITY, Pipeline, PipelineOptions, RequestContext};
+pub use reqwest_client::{HttpOptions, ReqwestHttpClient};
 
 /// An HTTP method. Entra endpoints use only these two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
