@@ -183,10 +183,10 @@ impl Pipeline {
             .throttling
             .then(|| FormKeys::of(&request))
             .flatten();
-        if let Some(keys) = &keys {
-            if let Some(hit) = self.throttle.lookup(keys, Instant::now()) {
-                return answer_from_memory(hit, &request, ctx);
-            }
+        if let Some(keys) = &keys
+            && let Some(hit) = self.throttle.lookup(keys, Instant::now())
+        {
+            return answer_from_memory(hit, &request, ctx);
         }
         let started = Instant::now();
         let (result, retries) = self.send_with_retry(&request).await;
