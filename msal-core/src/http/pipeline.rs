@@ -212,6 +212,14 @@ impl Pipeline {
         let Some(delay) = delay else {
             return (first, 0);
         };
+        tracing::debug!(
+            method = request.method.as_str(),
+            host = request.url.host_str().unwrap_or(""),
+            status = first.as_ref().ok().map(|r| r.status),
+            error_kind = first.as_ref().err().map(|e| e.kind().as_str()),
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            "retrying the request once"
+        );
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }

@@ -451,3 +451,58 @@ async fn gets_are_retried_but_never_throttled() {
     assert_eq!(pipeline.send(get(), &ctx()).await.unwrap().status, 200);
     assert_eq!(client.sends(), 3);
 }
+
+/// Records the text of every tracing event (message and fields) at every level.
+#[derive(Default)]
+struct Recorder(Arc<Mutex<String>>);
+
+impl tracing::Subscriber for Recorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Text<'a>(&'a mut String);
+        impl tracing::field::Visit for Text<'_> {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={value:?} ", field.name()));
+            }
+        }
+        let mut log = self.0.lock().unwrap();
+        event.record(&mut Text(&mut log));
+        log.push('\n');
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_name_method_host_and_status_but_never_bodies_or_user_names() {
+    let recorder = Recorder::default();
+    let log = recorder.0.clone();
+    let _guard = tracing::subscriber::set_default(recorder);
+    let client = Scripted::new(vec![answer(500, None), answer(429, Some("30"))]);
+    let pipeline = pipeline(&client);
+    pipeline
+        .send(ropc("alice@contoso.test", "hunter2"), &ctx())
+        .await
+        .unwrap();
+    let throttled = pipeline
+        .send(ropc("alice@contoso.test", "hunter2"), &ctx())
+        .await;
+    assert!(throttled.unwrap_err().is_throttled());
+
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("method=\"POST\""), "{log}");
+    assert!(log.contains("host=\"login.example\""), "{log}");
+    assert!(log.contains("status=429"), "{log}");
+    assert!(log.contains("retries=1"), "{log}");
+    assert!(log.contains("not sent"), "{log}");
+    for secret in ["hunter2", "alice", "contoso", "User.Read"] {
+        assert!(!log.contains(secret), "{secret} leaked into the log: {log}");
+    }
+}
