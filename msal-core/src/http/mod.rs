@@ -3,6 +3,22 @@
 //!
 //! The types here are deliberately small and independent of any HTTP crate, so a custom
 //! client (hyper, a test double, a proxying client) needs nothing but this module.
+//! [`ReqwestHttpClient`] is the default client; [`Pipeline`] wraps any client with MSAL's
+//! headers, one retry and the throttling memory (its docs give the rules).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use msal_core::http::{HttpRequest, Pipeline, ReqwestHttpClient, RequestContext};
+//!
+//! # async fn run() -> msal_core::Result<()> {
+//! let pipeline = Pipeline::new(Arc::new(ReqwestHttpClient::new()?));
+//! let url = url::Url::parse("https://login.microsoftonline.com/common/discovery/instance")
+//!     .expect("a valid URL");
+//! let answer = pipeline.send(HttpRequest::get(url), &RequestContext::generate()).await?;
+//! println!("HTTP {}", answer.status);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::fmt;
 
@@ -13,8 +29,12 @@ use url::Url;
 use crate::{Error, ErrorKind, Result};
 
 mod pipeline;
+mod reqwest_client;
+mod retry;
+mod throttle;
 
-pub use pipeline::{Pipeline, RequestContext};
+pub use pipeline::{CLIENT_SKU, LIB_CAPABILITY, Pipeline, PipelineOptions, RequestContext};
+pub use reqwest_client::{HttpOptions, ReqwestHttpClient};
 
 /// An HTTP method. Entra endpoints use only these two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
