@@ -136,7 +136,10 @@ impl fmt::Debug for AuthorizeParams {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The state and nonce guard the redirect: keep them out of logs.
         f.debug_struct("AuthorizeParams")
-            .field("authorization_endpoint", &self.authorization_endpoint.as_str())
+            .field(
+                "authorization_endpoint",
+                &self.authorization_endpoint.as_str(),
+            )
             .field("client_id", &self.client_id)
             .field("redirect_uri", &self.redirect_uri)
             .field("scopes", &self.scopes)
@@ -180,7 +183,10 @@ pub fn authorize_url(params: &AuthorizeParams) -> Url {
         ("domain_hint", params.domain_hint.as_deref()),
         ("claims", params.claims.as_deref()),
         ("max_age", max_age.as_deref()),
-        ("response_mode", params.response_mode.map(ResponseMode::as_str)),
+        (
+            "response_mode",
+            params.response_mode.map(ResponseMode::as_str),
+        ),
         ("X-AnchorMailbox", anchor.as_deref()),
     ];
     {
@@ -213,11 +219,16 @@ mod tests {
     fn recorded_flow(name: &str) -> (Url, serde_json::Value) {
         let rec = recording(name);
         let flow = rec["auth_code_flow"].clone();
-        (Url::parse(flow["auth_uri"].as_str().unwrap()).unwrap(), flow)
+        (
+            Url::parse(flow["auth_uri"].as_str().unwrap()).unwrap(),
+            flow,
+        )
     }
 
     fn pairs(url: &Url) -> Vec<(String, String)> {
-        url.query_pairs().map(|(n, v)| (n.into_owned(), v.into_owned())).collect()
+        url.query_pairs()
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect()
     }
 
     fn params_like(recorded: &Url, client_id: &str) -> AuthorizeParams {
@@ -245,7 +256,10 @@ mod tests {
     #[test]
     fn public_client_url_equals_the_recorded_auth_uri() {
         let (recorded, _) = recorded_flow("msal_auth_code_public");
-        let ours = authorize_url(&params_like(&recorded, "11111111-1111-1111-1111-111111111111"));
+        let ours = authorize_url(&params_like(
+            &recorded,
+            "11111111-1111-1111-1111-111111111111",
+        ));
         assert_eq!(ours.as_str(), recorded.as_str());
     }
 
@@ -281,16 +295,31 @@ mod tests {
         assert_eq!(
             names,
             [
-                "slice", "client_id", "response_type", "redirect_uri", "scope", "state",
-                "code_challenge", "code_challenge_method", "client_info", "prompt",
-                "domain_hint", "claims", "max_age", "response_mode", "dc"
+                "slice",
+                "client_id",
+                "response_type",
+                "redirect_uri",
+                "scope",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+                "client_info",
+                "prompt",
+                "domain_hint",
+                "claims",
+                "max_age",
+                "response_mode",
+                "dc"
             ]
         );
         let get = |n: &str| q.iter().find(|(k, _)| k == n).unwrap().1.clone();
         assert_eq!(get("scope"), "a openid profile");
         assert_eq!(get("prompt"), "select_account");
         assert_eq!(get("response_mode"), "form_post");
-        assert_eq!(get("claims"), r#"{"access_token":{"xms_cc":{"values":["CP1"]}}}"#);
+        assert_eq!(
+            get("claims"),
+            r#"{"access_token":{"xms_cc":{"values":["CP1"]}}}"#
+        );
         assert!(!format!("{p:?}").contains("\"st\""));
     }
 }

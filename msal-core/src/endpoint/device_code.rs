@@ -73,7 +73,9 @@ pub async fn initiate(
     ctx: &RequestContext,
 ) -> Result<DeviceCodeResponse> {
     let with_id = |e: Error| e.correlation_id(ctx.correlation_id.clone());
-    let http = request.to_http_request(device_code_endpoint).map_err(with_id)?;
+    let http = request
+        .to_http_request(device_code_endpoint)
+        .map_err(with_id)?;
     let response = pipeline.send(http, ctx).await.map_err(with_id)?;
     if !response.is_success() {
         return Err(with_id(parse_error_response(&response)));
@@ -141,9 +143,14 @@ mod tests {
         )]);
         let claims = merge_claims(None, &["CP1"]).unwrap();
         let req = request().claims(claims.clone());
-        initiate(&client.pipeline(), &endpoint(), &req, &RequestContext::new("c"))
-            .await
-            .unwrap();
+        initiate(
+            &client.pipeline(),
+            &endpoint(),
+            &req,
+            &RequestContext::new("c"),
+        )
+        .await
+        .unwrap();
         let form = sorted_form(&client.seen()[0].body);
         assert!(form.contains(&("claims".to_owned(), claims.unwrap())));
     }
@@ -154,17 +161,27 @@ mod tests {
             400,
             r#"{"error":"invalid_scope","error_description":"AADSTS70011: The provided value for the input parameter 'scope' is not valid.","error_codes":[70011]}"#,
         )]);
-        let err = initiate(&client.pipeline(), &endpoint(), &request(), &RequestContext::new("cid"))
-            .await
-            .unwrap_err();
+        let err = initiate(
+            &client.pipeline(),
+            &endpoint(),
+            &request(),
+            &RequestContext::new("cid"),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidArgument);
         assert_eq!(err.aadsts_codes(), &[70011]);
         assert_eq!(err.correlation(), Some("cid"));
 
         let client = FakeClient::answering(vec![json_response(200, "<html/>")]);
-        let err = initiate(&client.pipeline(), &endpoint(), &request(), &RequestContext::new("cid"))
-            .await
-            .unwrap_err();
+        let err = initiate(
+            &client.pipeline(),
+            &endpoint(),
+            &request(),
+            &RequestContext::new("cid"),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::MalformedResponse);
     }
 

@@ -76,7 +76,12 @@ mod tests {
         assert_eq!(sent.method, Method::Post);
         assert_eq!(sent.url.path(), recorded["path"].as_str().unwrap());
         assert_eq!(sent.url.port(), Some(8443));
-        for header in ["Accept", "Content-Type", "X-AnchorMailbox", "client-request-id"] {
+        for header in [
+            "Accept",
+            "Content-Type",
+            "X-AnchorMailbox",
+            "client-request-id",
+        ] {
             assert_eq!(
                 sent.header_value(header),
                 recorded["headers"][header].as_str(),
@@ -94,12 +99,20 @@ mod tests {
         let recorded = only_token_request("msal_ropc_bad_password");
         let client = FakeClient::answering(vec![json_response(400, response_body(&recorded))]);
         let ctx = RequestContext::new("ours");
-        let err = request_token(&client.pipeline(), &endpoint(), &ropc("Zq9-not-shown"), &ctx)
-            .await
-            .unwrap_err();
+        let err = request_token(
+            &client.pipeline(),
+            &endpoint(),
+            &ropc("Zq9-not-shown"),
+            &ctx,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidGrant);
         // The service's own correlation id wins.
-        assert_eq!(err.correlation(), Some("a9843a5f-6735-4542-818a-241aa83b318a"));
+        assert_eq!(
+            err.correlation(),
+            Some("a9843a5f-6735-4542-818a-241aa83b318a")
+        );
         assert!(!err.to_string().contains("Zq9-not-shown"));
 
         let client = FakeClient::answering(vec![json_response(503, "<html>down</html>")]);

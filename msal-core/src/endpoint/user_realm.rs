@@ -103,7 +103,10 @@ impl UserRealm {
 /// username and [`ErrorKind::InvalidAuthority`] for a URL without a host.
 pub fn user_realm_url(authority_host_url: &Url, username: &str) -> Result<Url> {
     if username.trim().is_empty() {
-        return Err(Error::new(ErrorKind::InvalidArgument, "the username is empty"));
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            "the username is empty",
+        ));
     }
     if authority_host_url.cannot_be_a_base() || authority_host_url.host().is_none() {
         return Err(Error::new(
@@ -159,16 +162,30 @@ mod tests {
     #[tokio::test]
     async fn managed_and_federated_recordings_are_requested_and_parsed_like_python() {
         for (name, user, kind) in [
-            ("msal_ropc_managed", "alice@managed.test", AccountType::Managed),
-            ("msal_ropc_federated", "bob@federated.test", AccountType::Federated),
-            ("msal_ropc_federated_wstrust2005", "carol@federated2005.test", AccountType::Federated),
+            (
+                "msal_ropc_managed",
+                "alice@managed.test",
+                AccountType::Managed,
+            ),
+            (
+                "msal_ropc_federated",
+                "bob@federated.test",
+                AccountType::Federated,
+            ),
+            (
+                "msal_ropc_federated_wstrust2005",
+                "carol@federated2005.test",
+                AccountType::Federated,
+            ),
         ] {
             let recorded = requests(name, "GET", &format!("/userrealm/{user}")).remove(0);
             let raw: Value = serde_json::from_slice(&response_body(&recorded)).unwrap();
-            let client =
-                FakeClient::answering(vec![json_response(200, response_body(&recorded))]);
-            let ctx = RequestContext::new(recorded["headers"]["client-request-id"].as_str().unwrap());
-            let realm = discover(&client.pipeline(), &authority(), user, &ctx).await.unwrap();
+            let client = FakeClient::answering(vec![json_response(200, response_body(&recorded))]);
+            let ctx =
+                RequestContext::new(recorded["headers"]["client-request-id"].as_str().unwrap());
+            let realm = discover(&client.pipeline(), &authority(), user, &ctx)
+                .await
+                .unwrap();
             assert_eq!(realm.account_type, kind);
             assert_eq!(realm.domain_name.as_deref(), raw["domain_name"].as_str());
             assert_eq!(
@@ -179,7 +196,10 @@ mod tests {
                 realm.federation_active_auth_url.as_deref(),
                 raw["federation_active_auth_url"].as_str()
             );
-            assert_eq!(realm.cloud_audience_urn.as_deref(), raw["cloud_audience_urn"].as_str());
+            assert_eq!(
+                realm.cloud_audience_urn.as_deref(),
+                raw["cloud_audience_urn"].as_str()
+            );
 
             let sent = &client.seen()[0];
             assert_eq!(sent.method, Method::Get);
@@ -212,9 +232,14 @@ mod tests {
     #[tokio::test]
     async fn not_found_means_unknown_account_type() {
         let client = FakeClient::answering(vec![HttpResponse::new(404, "Not Found")]);
-        let realm = discover(&client.pipeline(), &authority(), "u@x", &RequestContext::new("c"))
-            .await
-            .unwrap();
+        let realm = discover(
+            &client.pipeline(),
+            &authority(),
+            "u@x",
+            &RequestContext::new("c"),
+        )
+        .await
+        .unwrap();
         assert_eq!(realm, UserRealm::unknown());
     }
 

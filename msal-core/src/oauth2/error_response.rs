@@ -297,7 +297,9 @@ fn kind_of_error(entra: &EntraError) -> ErrorKind {
 fn classify(entra: &EntraError) -> (ErrorKind, String) {
     let said = service_said(entra);
     if entra.http_status == 429 {
-        let m = format!("the identity provider is throttling this client (HTTP 429): wait before retrying{said}");
+        let m = format!(
+            "the identity provider is throttling this client (HTTP 429): wait before retrying{said}"
+        );
         return (ErrorKind::Throttled, m);
     }
     if entra.http_status >= 500 {

@@ -20,10 +20,19 @@ fn recorded_wrong_password_is_invalid_grant_with_every_field() {
     let entra = err.entra().unwrap();
     assert_eq!(entra.error, "invalid_grant");
     assert_eq!(entra.http_status, 400);
-    assert_eq!(entra.trace_id.as_deref(), Some("a7b8d95d-5854-4401-a8b8-6513cb293971"));
+    assert_eq!(
+        entra.trace_id.as_deref(),
+        Some("a7b8d95d-5854-4401-a8b8-6513cb293971")
+    );
     assert_eq!(entra.timestamp.as_deref(), Some("2026-11-22 01:49:37Z"));
-    assert_eq!(err.correlation(), Some("a9843a5f-6735-4542-818a-241aa83b318a"));
-    assert!(err.message().starts_with("the username or password is wrong (AADSTS50126)"));
+    assert_eq!(
+        err.correlation(),
+        Some("a9843a5f-6735-4542-818a-241aa83b318a")
+    );
+    assert!(
+        err.message()
+            .starts_with("the username or password is wrong (AADSTS50126)")
+    );
     assert!(err.message().contains("Error validating credentials"));
     assert!(!err.is_retryable());
 }
@@ -43,32 +52,118 @@ fn recorded_authorization_pending_is_authorization_pending() {
 fn each_named_aadsts_code_has_its_kind_and_a_helpful_message() {
     use ErrorKind::*;
     let cases: [(i64, &str, u16, ErrorKind, &str); 20] = [
-        (50126, "invalid_grant", 400, InvalidGrant, "password is wrong"),
+        (
+            50126,
+            "invalid_grant",
+            400,
+            InvalidGrant,
+            "password is wrong",
+        ),
         (50034, "invalid_grant", 400, InvalidGrant, "does not exist"),
         (50053, "invalid_grant", 400, InvalidGrant, "locked"),
-        (50055, "invalid_grant", 400, InteractionRequired, "password has expired"),
+        (
+            50055,
+            "invalid_grant",
+            400,
+            InteractionRequired,
+            "password has expired",
+        ),
         (50057, "invalid_grant", 400, InvalidGrant, "disabled"),
-        (50076, "invalid_grant", 400, InteractionRequired, "multi-factor"),
-        (50079, "interaction_required", 400, InteractionRequired, "multi-factor"),
-        (65001, "invalid_grant", 400, InteractionRequired, "consented"),
-        (7000218, "invalid_client", 401, InvalidClient, "Allow public client flows"),
-        (7000215, "invalid_client", 401, InvalidClient, "secret's value, not its id"),
-        (700016, "unauthorized_client", 400, InvalidClient, "was not found"),
-        (90002, "invalid_request", 400, InvalidAuthority, "tenant was not found"),
+        (
+            50076,
+            "invalid_grant",
+            400,
+            InteractionRequired,
+            "multi-factor",
+        ),
+        (
+            50079,
+            "interaction_required",
+            400,
+            InteractionRequired,
+            "multi-factor",
+        ),
+        (
+            65001,
+            "invalid_grant",
+            400,
+            InteractionRequired,
+            "consented",
+        ),
+        (
+            7000218,
+            "invalid_client",
+            401,
+            InvalidClient,
+            "Allow public client flows",
+        ),
+        (
+            7000215,
+            "invalid_client",
+            401,
+            InvalidClient,
+            "secret's value, not its id",
+        ),
+        (
+            700016,
+            "unauthorized_client",
+            400,
+            InvalidClient,
+            "was not found",
+        ),
+        (
+            90002,
+            "invalid_request",
+            400,
+            InvalidAuthority,
+            "tenant was not found",
+        ),
         (70011, "invalid_scope", 400, InvalidArgument, "scope"),
-        (700082, "invalid_grant", 400, InteractionRequired, "refresh token has expired"),
+        (
+            700082,
+            "invalid_grant",
+            400,
+            InteractionRequired,
+            "refresh token has expired",
+        ),
         (50173, "invalid_grant", 400, InteractionRequired, "revoked"),
         (50196, "invalid_grant", 400, Throttled, "request loop"),
-        (70016, "authorization_pending", 400, AuthorizationPending, "keep polling"),
-        (70020, "expired_token", 400, ExpiredToken, "device code expired"),
-        (70000, "invalid_grant", 400, InvalidGrant, "invalid_grant (AADSTS70000)"),
+        (
+            70016,
+            "authorization_pending",
+            400,
+            AuthorizationPending,
+            "keep polling",
+        ),
+        (
+            70020,
+            "expired_token",
+            400,
+            ExpiredToken,
+            "device code expired",
+        ),
+        (
+            70000,
+            "invalid_grant",
+            400,
+            InvalidGrant,
+            "invalid_grant (AADSTS70000)",
+        ),
         (54005, "invalid_grant", 400, InvalidGrant, "AADSTS54005"),
     ];
     for (code, error, status, kind, words) in cases {
         let err = parse_error_response(&body(status, error, code, ""));
         assert_eq!(err.kind(), kind, "AADSTS{code}");
-        assert!(err.message().contains(words), "AADSTS{code}: {}", err.message());
-        assert!(err.message().contains(&format!("AADSTS{code}")), "{}", err.message());
+        assert!(
+            err.message().contains(words),
+            "AADSTS{code}: {}",
+            err.message()
+        );
+        assert!(
+            err.message().contains(&format!("AADSTS{code}")),
+            "{}",
+            err.message()
+        );
         // The trace-id trailer of the description is not repeated in the message.
         assert!(!err.message().contains("Trace ID"), "{}", err.message());
         assert_eq!(err.correlation(), Some("c-1"));
@@ -85,7 +180,10 @@ fn mfa_error_carries_claims_and_suberror() {
         err.claims(),
         Some(r#"{"access_token":{"capolids":{"essential":true,"values":["p"]}}}"#)
     );
-    assert_eq!(err.entra().unwrap().suberror.as_deref(), Some("basic_action"));
+    assert_eq!(
+        err.entra().unwrap().suberror.as_deref(),
+        Some("basic_action")
+    );
     assert!(err.message().contains("[suberror: basic_action]"));
 }
 
@@ -99,7 +197,11 @@ fn invalid_grant_with_user_action_suberror_or_claims_needs_interaction() {
         let err = parse_error_response(&body(400, "invalid_grant", 99999, extra));
         assert_eq!(err.kind(), ErrorKind::InteractionRequired, "{extra}");
     }
-    for extra in [r#","suberror":"client_mismatch""#, r#","suberror":"bad_token""#, ""] {
+    for extra in [
+        r#","suberror":"client_mismatch""#,
+        r#","suberror":"bad_token""#,
+        "",
+    ] {
         let err = parse_error_response(&body(400, "invalid_grant", 99999, extra));
         assert_eq!(err.kind(), ErrorKind::InvalidGrant, "{extra}");
     }
@@ -160,7 +262,10 @@ fn throttling_reads_retry_after_in_seconds_or_as_http_date() {
     let err = parse_error_response(&r);
     assert!(err.is_throttled());
     let wait = err.retry_after_duration().unwrap();
-    assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120), "{wait:?}");
+    assert!(
+        wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+        "{wait:?}"
+    );
 
     assert_eq!(
         parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),

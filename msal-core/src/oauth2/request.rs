@@ -21,7 +21,8 @@ use crate::http::HttpRequest;
 use crate::{Error, ErrorKind, Result, Secret};
 
 /// The `client_assertion_type` of a JWT client assertion.
-pub const CLIENT_ASSERTION_TYPE_JWT: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub const CLIENT_ASSERTION_TYPE_JWT: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The `grant_type` of a token request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

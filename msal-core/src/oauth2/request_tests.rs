@@ -7,9 +7,7 @@ use serde_json::Value;
 use super::*;
 use crate::http::Method;
 use crate::oauth2::merge_claims;
-use crate::oauth2::test_support::{
-    form_value, only_token_request, requests, sorted_form,
-};
+use crate::oauth2::test_support::{form_value, only_token_request, requests, sorted_form};
 
 const PUBLIC_APP: &str = "11111111-1111-1111-1111-111111111111";
 const CONFIDENTIAL_APP: &str = "22222222-2222-2222-2222-222222222222";
@@ -19,7 +17,10 @@ const ALICE_OID: &str = "00000000-0000-0000-0000-00000000a11c";
 const TENANT: &str = "aaaabbbb-0000-cccc-1111-dddd2222eeee";
 
 fn endpoint() -> Url {
-    Url::parse(&format!("https://127.0.0.1:8443/{TENANT}/oauth2/v2.0/token")).unwrap()
+    Url::parse(&format!(
+        "https://127.0.0.1:8443/{TENANT}/oauth2/v2.0/token"
+    ))
+    .unwrap()
 }
 
 fn user_scopes(scope: &str) -> Scopes {
@@ -198,10 +199,7 @@ fn client_credentials_with_capabilities_sends_equivalent_compact_claims() {
     let ours = sorted_form(&http.body);
     let our_claims = &ours.iter().find(|(n, _)| n == "claims").unwrap().1;
     let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap();
-    assert_eq!(
-        parse(our_claims),
-        parse(&form_value(&recorded, "claims"))
-    );
+    assert_eq!(parse(our_claims), parse(&form_value(&recorded, "claims")));
 }
 
 #[test]
@@ -228,7 +226,12 @@ fn on_behalf_of_grant_matches_recorded_obo_body() {
 fn refresh_grant_matches_recorded_silent_refreshes_with_oid_anchor() {
     let refreshes: Vec<Value> = requests("msal_refresh_silent", "POST", "/oauth2/v2.0/token")
         .into_iter()
-        .filter(|r| r["body"].as_str().unwrap().contains("grant_type=refresh_token"))
+        .filter(|r| {
+            r["body"]
+                .as_str()
+                .unwrap()
+                .contains("grant_type=refresh_token")
+        })
         .collect();
     assert_eq!(refreshes.len(), 2);
     for recorded in refreshes {
@@ -244,7 +247,9 @@ fn refresh_grant_matches_recorded_silent_refreshes_with_oid_anchor() {
             },
         )
         .scopes(Scopes::for_user(&asked, false).unwrap())
-        .anchor_mailbox(AnchorMailbox::from_home_account_id(&format!("{ALICE_OID}.{TENANT}")).unwrap());
+        .anchor_mailbox(
+            AnchorMailbox::from_home_account_id(&format!("{ALICE_OID}.{TENANT}")).unwrap(),
+        );
         assert_same_as_recorded(&request, &recorded, &[]);
     }
 }
@@ -286,7 +291,11 @@ fn debug_of_requests_never_shows_secrets() {
                 .client_auth(auth)
                 .scopes(user_scopes("x"));
             let http = request.to_http_request(&endpoint()).unwrap();
-            for shown in [format!("{request:?}"), format!("{request:#?}"), format!("{http:?}")] {
+            for shown in [
+                format!("{request:?}"),
+                format!("{request:#?}"),
+                format!("{http:?}"),
+            ] {
                 assert!(!shown.contains("s3cret"), "{shown}");
             }
             // The secret does reach the wire.
@@ -369,15 +378,14 @@ fn grant_type_parses_both_device_code_spellings_and_rejects_unknown() {
 #[test]
 fn anchor_mailbox_from_home_account_id_needs_both_parts() {
     assert_eq!(
-        AnchorMailbox::from_home_account_id("uid.utid").unwrap().header_value(),
+        AnchorMailbox::from_home_account_id("uid.utid")
+            .unwrap()
+            .header_value(),
         "Oid:uid@utid"
     );
     assert!(AnchorMailbox::from_home_account_id("nodot").is_none());
     assert!(AnchorMailbox::from_home_account_id(".utid").is_none());
-    assert_eq!(
-        AnchorMailbox::Upn("a@b".into()).header_value(),
-        "upn:a@b"
-    );
+    assert_eq!(AnchorMailbox::Upn("a@b".into()).header_value(), "upn:a@b");
 }
 
 #[test]

@@ -91,7 +91,9 @@ impl TokenResponse {
 
     /// The granted scopes, split on whitespace (`None` when the service sent no `scope`).
     pub fn granted_scopes(&self) -> Option<Vec<&str>> {
-        self.scope.as_deref().map(|s| s.split_whitespace().collect())
+        self.scope
+            .as_deref()
+            .map(|s| s.split_whitespace().collect())
     }
 
     /// Whether the refresh token belongs to the family of Microsoft first-party apps.
@@ -152,9 +154,8 @@ impl DeviceCodeResponse {
     pub fn from_json(body: &[u8]) -> Result<Self> {
         let mut map = parse_object(body, "device code response")?;
         let mut required = |name: &str| {
-            take_string(&mut map, name)?.ok_or_else(|| {
-                malformed(format!("the device code response has no {name}"))
-            })
+            take_string(&mut map, name)?
+                .ok_or_else(|| malformed(format!("the device code response has no {name}")))
         };
         let user_code = required("user_code")?;
         let device_code = Secret::new(required("device_code")?);

@@ -30,14 +30,20 @@ fn every_recorded_200_token_response_parses_with_all_fields() {
             let raw: Value = serde_json::from_slice(&body).unwrap();
             let r = TokenResponse::from_json(&body).unwrap();
             assert_eq!(r.token_type, "Bearer");
-            assert_eq!(r.access_token.expose(), raw["access_token"].as_str().unwrap());
+            assert_eq!(
+                r.access_token.expose(),
+                raw["access_token"].as_str().unwrap()
+            );
             assert_eq!(r.expires_in, raw["expires_in"].as_u64());
             assert_eq!(r.ext_expires_in, raw["ext_expires_in"].as_u64());
             assert_eq!(
                 r.refresh_token.as_ref().map(Secret::expose),
                 raw["refresh_token"].as_str()
             );
-            assert_eq!(r.id_token.as_ref().map(Secret::expose), raw["id_token"].as_str());
+            assert_eq!(
+                r.id_token.as_ref().map(Secret::expose),
+                raw["id_token"].as_str()
+            );
             assert_eq!(r.client_info.as_deref(), raw["client_info"].as_str());
             assert_eq!(r.scope.as_deref(), raw["scope"].as_str());
             // Unknown fields such as refresh_token_expires_in are kept.
@@ -147,7 +153,10 @@ fn recorded_device_code_response_parses() {
     let r = DeviceCodeResponse::from_json(&response_body(request)).unwrap();
     let flow = &rec["device_flow"];
     assert_eq!(r.user_code, flow["user_code"].as_str().unwrap());
-    assert_eq!(r.device_code.expose(), flow["device_code"].as_str().unwrap());
+    assert_eq!(
+        r.device_code.expose(),
+        flow["device_code"].as_str().unwrap()
+    );
     assert_eq!(r.verification_uri, "https://microsoft.com/devicelogin");
     assert_eq!((r.expires_in, r.interval), (900, 1));
     assert_eq!(r.message.as_deref(), flow["message"].as_str());
@@ -169,7 +178,10 @@ fn device_code_response_accepts_legacy_url_and_applies_defaults() {
         br#"{"user_code":"A","device_code":"d","verification_uri":"u","interval":"0","expires_in":"600"}"#,
     )
     .unwrap();
-    assert_eq!((r.interval, r.expires_in), (DEFAULT_DEVICE_CODE_INTERVAL, 600));
+    assert_eq!(
+        (r.interval, r.expires_in),
+        (DEFAULT_DEVICE_CODE_INTERVAL, 600)
+    );
 }
 
 #[test]

@@ -141,7 +141,9 @@ impl fmt::Display for Scopes {
 
 /// Whether `scope` is one of `openid`, `profile`, `offline_access`, ignoring ASCII case.
 pub fn is_reserved(scope: &str) -> bool {
-    RESERVED_SCOPES.iter().any(|r| r.eq_ignore_ascii_case(scope))
+    RESERVED_SCOPES
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(scope))
 }
 
 fn validate(scope: &str) -> Result<&str> {
