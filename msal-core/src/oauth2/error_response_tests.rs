@@ -38,6 +38,19 @@ fn recorded_wrong_password_is_invalid_grant_with_every_field() {
 }
 
 #[test]
+fn recorded_unknown_tenant_without_error_codes_is_invalid_authority() {
+    let request = requests("msal_nonexistent_tenant", "GET", "/openid-configuration").remove(0);
+    let err = parse_error_response(&json_response(400, response_body(&request)));
+    assert_eq!(err.kind(), ErrorKind::InvalidAuthority);
+    assert_eq!(err.aadsts_codes(), &[90002]);
+    assert!(
+        err.message()
+            .starts_with("the tenant was not found (AADSTS90002)")
+    );
+    assert!(err.message().contains("Tenant 'nonexistent' not found."));
+}
+
+#[test]
 fn recorded_authorization_pending_is_authorization_pending() {
     let request = requests("msal_device_code", "POST", "/oauth2/v2.0/token")
         .into_iter()
