@@ -255,13 +255,13 @@ pub const ANCHOR_MAILBOX_HEADER: &str = "X-AnchorMailbox";
 ///
 /// let request = TokenRequest::new(
 ///     "11111111-1111-1111-1111-111111111111",
-///     Grant::Password { username: "alice@contoso.com".into(), password: Secret::new("pw") },
+///     Grant::Password { username: "alice@contoso.com".into(), password: Secret::new("s3cr3t-pw") },
 /// )
 /// .scopes(Scopes::for_user(&["User.Read"], false)?);
 /// let url = url::Url::parse("https://login.microsoftonline.com/contoso/oauth2/v2.0/token").unwrap();
 /// let http = request.to_http_request(&url)?;
 /// assert_eq!(http.header_value("X-AnchorMailbox"), Some("upn:alice@contoso.com"));
-/// assert!(!format!("{request:?}").contains("pw\""));
+/// assert!(!format!("{request:?} {http:?}").contains("s3cr3t-pw"));
 /// # Ok::<(), msal_core::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

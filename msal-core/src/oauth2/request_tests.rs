@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::*;
 use crate::http::Method;
 use crate::oauth2::merge_claims;
+use crate::oauth2::scope;
 use crate::oauth2::test_support::{form_value, only_token_request, requests, sorted_form};
 
 const PUBLIC_APP: &str = "11111111-1111-1111-1111-111111111111";
@@ -253,8 +254,6 @@ fn refresh_grant_matches_recorded_silent_refreshes_with_oid_anchor() {
         assert_same_as_recorded(&request, &recorded, &[]);
     }
 }
-
-use super::super::scope;
 
 #[test]
 fn debug_of_requests_never_shows_secrets() {
