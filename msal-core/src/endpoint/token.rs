@@ -115,7 +115,11 @@ mod tests {
         );
         assert!(!err.to_string().contains("Zq9-not-shown"));
 
-        let client = FakeClient::answering(vec![json_response(503, "<html>down</html>")]);
+        // A 503 is retried once by the pipeline, then classified.
+        let client = FakeClient::answering(vec![
+            json_response(503, "<html>down</html>"),
+            json_response(503, "<html>down</html>"),
+        ]);
         let err = request_token(&client.pipeline(), &endpoint(), &ropc("pw"), &ctx)
             .await
             .unwrap_err();

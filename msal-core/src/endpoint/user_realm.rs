@@ -246,6 +246,8 @@ mod tests {
     #[tokio::test]
     async fn other_failures_are_typed_errors_with_correlation_id() {
         let client = FakeClient::answering(vec![
+            // A 500 is retried once by the pipeline, then classified.
+            HttpResponse::new(500, "<html>oops</html>"),
             HttpResponse::new(500, "<html>oops</html>"),
             json_response(200, "{\"account_type\": 3}"),
             json_response(200, "not json"),

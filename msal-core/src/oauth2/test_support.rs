@@ -98,9 +98,13 @@ impl FakeClient {
         self.seen.lock().unwrap().clone()
     }
 
-    /// A pipeline around this client.
+    /// A pipeline around this client: the real retry rules (one retry on 5xx and transport
+    /// errors) with no delay, so tests script the answers the retry consumes.
     pub(crate) fn pipeline(self: &Arc<Self>) -> Pipeline {
-        Pipeline::new(self.clone())
+        Pipeline::with_options(
+            self.clone(),
+            crate::http::PipelineOptions::default().retry_delay(std::time::Duration::ZERO),
+        )
     }
 }
 
