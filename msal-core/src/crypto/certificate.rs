@@ -308,4 +308,4 @@ fn crypto_error_with(message: &'static str, source: openssl::error::ErrorStack) 
 
 #[cfg(test)]
 #[path = "certificate_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -233,3 +233,177 @@ fn explain(
         _ => TokenValidationError::Malformed(err.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{EncodingKey, Header};
+    use openssl::pkey::{PKey, Private};
+    use serde_json::json;
+
+    use super::*;
+    use crate::crypto::test_support::{new_rsa_key, shared_key};
+
+    const CLIENT_ID: &str = "11111111-1111-1111-1111-111111111111";
+    const ISSUER: &str = "https://login.example/aaaabbbb-0000-cccc-1111-dddd2222eeee/v2.0";
+
+    fn jwk(key: &PKey<Private>, kid: &str) -> Value {
+        let rsa = key.rsa().unwrap();
+        json!({
+            "kty": "RSA", "use": "sig", "kid": kid, "x5t": kid, "issuer": ISSUER,
+            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_vec()),
+            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_vec()),
+        })
+    }
+
+    fn sign(key: &PKey<Private>, kid: Option<&str>, claims: &Value) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = kid.map(str::to_owned);
+        let der = key.rsa().unwrap().private_key_to_der().unwrap();
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_der(&der)).unwrap()
+    }
+
+    fn claims() -> Value {
+        let now = crate::token::id_token::unix_seconds(std::time::SystemTime::now());
+        json!({"aud": CLIENT_ID, "iss": ISSUER, "sub": "s", "oid": "o", "nbf": now - 10,
+               "iat": now - 10, "exp": now + 3600, "preferred_username": "a@b.c"})
+    }
+
+    fn jwks_for(keys: &[Value]) -> Jwks {
+        Jwks::parse(&json!({ "keys": keys }).to_string()).unwrap()
+    }
+
+    #[test]
+    fn accepts_a_token_signed_by_a_key_of_the_set() {
+        let key = shared_key();
+        let jwks = jwks_for(&[jwk(&new_rsa_key(), "other"), jwk(&key, "k1")]);
+        let token = sign(&key, Some("k1"), &claims());
+        let verified = validate_id_token(&token, &jwks, CLIENT_ID, ISSUER).unwrap();
+        assert_eq!(verified.username(), Some("a@b.c"));
+    }
+
+    #[test]
+    fn rejects_a_tampered_payload() {
+        let key = shared_key();
+        let jwks = jwks_for(&[jwk(&key, "k1")]);
+        let token = sign(&key, Some("k1"), &claims());
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let mut forged = claims();
+        forged["preferred_username"] = json!("mallory@b.c");
+        let forged = URL_SAFE_NO_PAD.encode(forged.to_string());
+        parts[1] = &forged;
+        let err = validate_id_token(&parts.join("."), &jwks, CLIENT_ID, ISSUER).unwrap_err();
+        assert_eq!(err, TokenValidationError::InvalidSignature);
+    }
+
+    #[test]
+    fn rejects_a_token_signed_by_a_key_outside_the_set() {
+        let jwks = jwks_for(&[jwk(&shared_key(), "k1")]);
+        let token = sign(&new_rsa_key(), Some("k1"), &claims());
+        let err = validate_id_token(&token, &jwks, CLIENT_ID, ISSUER).unwrap_err();
+        assert_eq!(err, TokenValidationError::InvalidSignature);
+    }
+
+    #[test]
+    fn rejects_wrong_audience_and_issuer() {
+        let key = shared_key();
+        let jwks = jwks_for(&[jwk(&key, "k1")]);
+        let token = sign(&key, Some("k1"), &claims());
+        assert_eq!(
+            validate_id_token(&token, &jwks, "someone-else", ISSUER).unwrap_err(),
+            TokenValidationError::AudienceMismatch {
+                expected: "someone-else".into(),
+                found: vec![CLIENT_ID.into()]
+            }
+        );
+        assert!(matches!(
+            validate_id_token(&token, &jwks, CLIENT_ID, "https://evil/v2.0").unwrap_err(),
+            TokenValidationError::IssuerMismatch { found } if found == ISSUER
+        ));
+    }
+
+    #[test]
+    fn unknown_or_missing_kid_is_reported_for_a_jwks_refresh() {
+        let key = shared_key();
+        let two = jwks_for(&[jwk(&key, "k1"), jwk(&new_rsa_key(), "k2")]);
+        let token = sign(&key, Some("rolled"), &claims());
+        assert_eq!(
+            validate_id_token(&token, &two, CLIENT_ID, ISSUER).unwrap_err(),
+            TokenValidationError::UnknownKeyId("rolled".into())
+        );
+        let no_kid = sign(&key, None, &claims());
+        assert_eq!(
+            validate_id_token(&no_kid, &two, CLIENT_ID, ISSUER).unwrap_err(),
+            TokenValidationError::MissingKeyId
+        );
+        // With a single key, a token without kid is checked against it.
+        let one = jwks_for(&[jwk(&key, "k1")]);
+        assert!(validate_id_token(&no_kid, &one, CLIENT_ID, ISSUER).is_ok());
+    }
+
+    #[test]
+    fn rejects_expired_tokens_and_other_algorithms() {
+        let key = shared_key();
+        let jwks = jwks_for(&[jwk(&key, "k1")]);
+        let mut old = claims();
+        old["exp"] = json!(1_000);
+        let err = validate_id_token(&sign(&key, Some("k1"), &old), &jwks, CLIENT_ID, ISSUER);
+        assert!(matches!(
+            err,
+            Err(TokenValidationError::Expired { exp: 1_000, .. })
+        ));
+
+        let unsigned = format!(
+            "{}.{}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","kid":"k1"}"#),
+            URL_SAFE_NO_PAD.encode(claims().to_string())
+        );
+        assert_eq!(
+            validate_id_token(&unsigned, &jwks, CLIENT_ID, ISSUER).unwrap_err(),
+            TokenValidationError::UnsupportedAlgorithm("none".into())
+        );
+        let hs256 = jsonwebtoken::encode(
+            &Header {
+                kid: Some("k1".into()),
+                ..Header::new(Algorithm::HS256)
+            },
+            &claims(),
+            &EncodingKey::from_secret(b"k"),
+        )
+        .unwrap();
+        assert_eq!(
+            validate_id_token(&hs256, &jwks, CLIENT_ID, ISSUER).unwrap_err(),
+            TokenValidationError::UnsupportedAlgorithm("HS256".into())
+        );
+    }
+
+    #[test]
+    fn malformed_tokens_and_documents_give_typed_errors() {
+        let jwks = jwks_for(&[jwk(&shared_key(), "k1")]);
+        for token in ["", "a.b", "a.b.c.d", "!!.!!.!!"] {
+            assert!(matches!(
+                validate_id_token(token, &jwks, CLIENT_ID, ISSUER),
+                Err(TokenValidationError::Malformed(_))
+            ));
+        }
+        for doc in ["", "[]", "{\"keys\":{}}", "not json"] {
+            assert_eq!(
+                Jwks::parse(doc).unwrap_err().kind(),
+                ErrorKind::MalformedResponse
+            );
+        }
+        let skipped = Jwks::parse(r#"{"keys":[{"kty":"RSA"},{"kty":"oct","k":"x"},7]}"#).unwrap();
+        assert!(skipped.is_empty());
+        assert_eq!(
+            validate_id_token(
+                &sign(&shared_key(), Some("k1"), &claims()),
+                &skipped,
+                CLIENT_ID,
+                ISSUER
+            )
+            .unwrap_err(),
+            TokenValidationError::UnknownKeyId("k1".into())
+        );
+    }
+}
