@@ -12,14 +12,25 @@ use openssl::rsa::Rsa;
 use openssl::x509::extension::BasicConstraints;
 use openssl::x509::{X509, X509Builder, X509NameBuilder};
 
-/// Reads `shared/reference/wire/<name>`, found by walking up from the crate directory.
+/// Reads a recording of the reference client: `$MSAL_WIRE_DIR/<name>`, else
+/// `shared/reference/wire/<name>` in the first directory above the crate that has it.
 pub(crate) fn reference_wire(name: &str) -> String {
     let start = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = start
-        .ancestors()
-        .map(|dir| dir.join("shared/reference/wire").join(name))
+    let from_env = std::env::var_os("MSAL_WIRE_DIR").map(|dir| PathBuf::from(dir).join(name));
+    let path = from_env
+        .into_iter()
+        .chain(
+            start
+                .ancestors()
+                .map(|dir| dir.join("shared/reference/wire").join(name)),
+        )
         .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("reference file {name} not found above {}", start.display()));
+        .unwrap_or_else(|| {
+            panic!(
+                "reference recording {name} not found above {} (set MSAL_WIRE_DIR)",
+                start.display()
+            )
+        });
     std::fs::read_to_string(path).unwrap()
 }
 
