@@ -99,6 +99,28 @@ pub struct ResolvedAuthority {
     pub configuration: Arc<OidcConfiguration>,
 }
 
+impl ResolvedAuthority {
+    /// Assembles a resolution from a discovery document already fetched and
+    /// [validated](OidcConfiguration::validate) for `authority`; the effective tenant is read
+    /// from the token endpoint's path.
+    pub fn new(
+        authority: Authority,
+        configuration: OidcConfiguration,
+        instance: InstanceMetadata,
+    ) -> Self {
+        Self {
+            tenant: effective_tenant(&authority, &configuration.token_endpoint),
+            authorization_endpoint: configuration.authorization_endpoint.clone(),
+            token_endpoint: configuration.token_endpoint.clone(),
+            device_authorization_endpoint: configuration.device_authorization_endpoint.clone(),
+            issuer: configuration.issuer.clone(),
+            instance,
+            configuration: Arc::new(configuration),
+            authority,
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Entry {
     value: ResolvedAuthority,
@@ -303,16 +325,7 @@ async fn resolve_uncached(
     let config =
         oidc_discovery::fetch_url(pipeline, &discovery_url, authority, &instance.aliases, ctx)
             .await?;
-    Ok(ResolvedAuthority {
-        authority: authority.clone(),
-        tenant: effective_tenant(authority, &config.token_endpoint),
-        authorization_endpoint: config.authorization_endpoint.clone(),
-        token_endpoint: config.token_endpoint.clone(),
-        device_authorization_endpoint: config.device_authorization_endpoint.clone(),
-        issuer: config.issuer.clone(),
-        instance,
-        configuration: Arc::new(config),
-    })
+    Ok(ResolvedAuthority::new(authority.clone(), config, instance))
 }
 
 /// Instance discovery's `tenant_discovery_endpoint`, which must be an `https` URL (or use

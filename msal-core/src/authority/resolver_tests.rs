@@ -294,3 +294,48 @@ fn global_resolver_is_shared() {
     assert!(Arc::ptr_eq(&a.inner, &b.inner));
     assert!(!Arc::ptr_eq(&a.inner, &AuthorityResolver::new().inner));
 }
+
+#[tokio::test]
+async fn adfs_resolves_from_its_own_discovery_path_with_tenant_adfs() {
+    let doc = serde_json::json!({
+        "authorization_endpoint": "https://adfs.contoso.com/adfs/oauth2/authorize/",
+        "token_endpoint": "https://adfs.contoso.com/adfs/oauth2/token/",
+        "issuer": "https://adfs.contoso.com/adfs",
+    });
+    let client = Arc::new(FakeClient::new().route(
+        "/adfs/.well-known/openid-configuration",
+        200,
+        &doc.to_string(),
+    ));
+    let adfs = Authority::parse("https://adfs.contoso.com/adfs").expect("adfs");
+    let resolved = resolve(
+        &AuthorityResolver::new(),
+        &client,
+        &adfs,
+        &ResolveOptions::default(),
+    )
+    .await
+    .expect("resolved");
+    assert_eq!(resolved.tenant, "adfs");
+    assert_eq!(resolved.device_authorization_endpoint, None);
+    assert_eq!(
+        resolved.instance.aliases,
+        vec!["adfs.contoso.com".to_owned()]
+    );
+    assert_eq!(client.requests().len(), 1, "no instance discovery for ADFS");
+}
+
+#[tokio::test]
+async fn mismatched_document_fails_resolution_and_is_not_cached() {
+    let recorded = wire_exchange("msal_validate_authority_false.json", 0);
+    let client = Arc::new(FakeClient::new().route(&recorded.path, 200, &recorded.response));
+    let resolver = AuthorityResolver::new();
+    let other = Authority::parse(&format!("https://localhost:8443/{TENANT}")).expect("authority");
+    for attempt in 1..=2 {
+        let err = resolve(&resolver, &client, &other, &ResolveOptions::default())
+            .await
+            .expect_err("document names 127.0.0.1, not localhost");
+        assert_eq!(err.kind(), ErrorKind::InvalidAuthority);
+        assert_eq!(client.requests().len(), attempt);
+    }
+}
