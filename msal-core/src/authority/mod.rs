@@ -67,7 +67,9 @@ pub use cloud::{
     alias_group, is_known_host,
 };
 pub use parse::ParseOptions;
-pub use resolver::{AuthorityResolver, InstanceDiscovery, ResolveOptions, ResolvedAuthority};
+pub use resolver::{
+    AuthorityResolver, InstanceDiscovery, RESOLUTION_TTL, ResolveOptions, ResolvedAuthority,
+};
 pub use tenant::{AuthorityKind, MSA_TENANT_ID, TenantKind};
 
 pub(crate) use cloud::{is_b2c_host, is_ciam_host, is_loopback_host};

@@ -52,6 +52,12 @@ fn check_url(input: &str, options: &ParseOptions, what: &str) -> Result<Checked>
             "the {what} URL is empty: give a URL such as https://login.microsoftonline.com/<tenant>"
         )));
     }
+    // URL parsing silently drops tabs and newlines; an authority holding any is a mistake.
+    if input.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "the {what} URL contains control characters (such as a newline or tab): remove them"
+        )));
+    }
     // The parse error never echoes the input, which could hold credentials.
     let url = Url::parse(input).map_err(|e| {
         let hint = if e == url::ParseError::RelativeUrlWithoutBase {

@@ -301,6 +301,14 @@ fn parse_rejects_every_malformed_or_unsafe_form() {
         ("https://dsts.core.windows.net/dstsv2", "dSTS"),
         ("https://bad host/common", "not a valid absolute URL"),
         ("https://300.1.1.1/common", "not a valid absolute URL"),
+        (
+            "https://login.microsoftonline.com/com\nmon",
+            "control characters",
+        ),
+        (
+            "https://login.microsoft\tonline.com/common",
+            "control characters",
+        ),
     ];
     for (input, fragment) in rejected {
         let err = Authority::parse(input).expect_err(input);
