@@ -11,7 +11,6 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::authority::{Authority, INSTANCE_DISCOVERY_HOST};
-use crate::endpoint::oidc_discovery::fill_codes_from_description;
 use crate::http::{HttpRequest, Pipeline, RequestContext};
 use crate::oauth2::parse_error_response;
 use crate::{Error, ErrorKind, Result};
@@ -133,10 +132,9 @@ pub async fn fetch(
 
 /// Presents a failed instance discovery as an authority error when the client is to blame.
 fn discovery_error(err: Error, authority: &Authority) -> Error {
-    let Some(mut entra) = err.entra().cloned() else {
+    let Some(entra) = err.entra().cloned() else {
         return err;
     };
-    fill_codes_from_description(&mut entra);
     if entra.http_status == 429 || entra.http_status >= 500 {
         return err;
     }

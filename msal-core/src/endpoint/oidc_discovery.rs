@@ -249,7 +249,8 @@ fn discovery_error(err: Error, status: u16, url: &Url, authority: &Authority) ->
     if status == 429 || status >= 500 || !(400..500).contains(&status) {
         return err;
     }
-    let Some(mut entra) = err.entra().cloned() else {
+    // An answer without an OAuth2 `error` code is not Entra speaking: most likely a wrong URL.
+    let Some(entra) = err.entra().filter(|e| !e.error.is_empty()).cloned() else {
         return Error::new(
             ErrorKind::InvalidAuthority,
             format!(
@@ -263,7 +264,6 @@ fn discovery_error(err: Error, status: u16, url: &Url, authority: &Authority) ->
             ),
         );
     };
-    fill_codes_from_description(&mut entra);
     let message = if entra.has_code(90002) || entra.error == "invalid_tenant" {
         format!(
             "tenant '{}' was not found at {} (AADSTS90002): check the tenant id or domain, and \
@@ -278,25 +278,6 @@ fn discovery_error(err: Error, status: u16, url: &Url, authority: &Authority) ->
         )
     };
     Error::from_entra(ErrorKind::InvalidAuthority, message, entra)
-}
-
-/// Fills `error_codes` from the `AADSTS<n>` numbers of `error_description` when the body had
-/// none (some answers, such as the recorded unknown-tenant one, carry the code only there).
-pub(crate) fn fill_codes_from_description(entra: &mut crate::EntraError) {
-    if !entra.error_codes.is_empty() {
-        return;
-    }
-    let Some(description) = entra.error_description.as_deref() else {
-        return;
-    };
-    entra.error_codes = description
-        .split("AADSTS")
-        .skip(1)
-        .filter_map(|rest| {
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse().ok()
-        })
-        .collect();
 }
 
 #[cfg(test)]

@@ -371,20 +371,3 @@ async fn fetch_refuses_a_recorded_document_served_for_another_host() {
         err.message()
     );
 }
-
-#[test]
-fn codes_are_read_from_the_description_only_when_the_body_has_none() {
-    let mut entra = crate::EntraError {
-        error_description: Some("AADSTS70002: Error validating. AADSTS50126: bad password.".into()),
-        ..Default::default()
-    };
-    fill_codes_from_description(&mut entra);
-    assert_eq!(entra.error_codes, vec![70002, 50126]);
-    let mut explicit = crate::EntraError {
-        error_codes: vec![1],
-        error_description: Some("AADSTS90002: x".into()),
-        ..Default::default()
-    };
-    fill_codes_from_description(&mut explicit);
-    assert_eq!(explicit.error_codes, vec![1]);
-}
