@@ -120,6 +120,7 @@ impl RstEnvelope {
         // Escaping grows a character at most six-fold (`'` becomes `&apos;`).
         let capacity = 2048 + 6 * values.iter().map(|v| v.len()).sum::<usize>();
         let mut xml = String::with_capacity(capacity);
+        let initial_capacity = xml.capacity();
         let mut push = |parts: &[&str]| parts.iter().for_each(|p| xml.push_str(p));
 
         push(&[
@@ -151,6 +152,7 @@ impl RstEnvelope {
         xml.push_str("</wst:KeyType><wst:RequestType>");
         xml.push_str(version.request_type());
         xml.push_str("</wst:RequestType></wst:RequestSecurityToken></s:Body></s:Envelope>");
+        debug_assert_eq!(xml.capacity(), initial_capacity, "the envelope buffer grew");
         xml.into_bytes()
     }
 
@@ -365,6 +367,16 @@ mod tests {
             Some("http://schemas.xmlsoap.org/ws/2005/02/trust/RST/Issue")
         );
         assert!(request.body.starts_with(b"<s:Envelope"));
+    }
+
+    #[test]
+    fn worst_case_escaping_fits_the_preallocated_buffer() {
+        // The body's debug assertion fails if the buffer holding the password was reallocated.
+        let quotes = "'".repeat(5000);
+        let body = envelope(WsTrustVersion::WsTrust13, &quotes, &quotes).body();
+        let text = String::from_utf8(body).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        assert_eq!(text_at(&doc, ns::WSSE, "Password"), quotes);
     }
 
     #[test]
