@@ -214,7 +214,10 @@ pub fn parse_response(
             .and_then(|s| i64::try_from(s).ok())
             .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
             .ok_or_else(|| malformed("an expires_on that is not an epoch time"))?,
-        (None, Some(lifetime)) => OffsetDateTime::now_utc() + Duration::from_secs(lifetime),
+        (None, Some(lifetime)) => i64::try_from(lifetime)
+            .ok()
+            .and_then(|secs| OffsetDateTime::now_utc().checked_add(time::Duration::seconds(secs)))
+            .ok_or_else(|| malformed("an expires_in too large to be a lifetime"))?,
         (None, None) => return Err(malformed("neither expires_on nor expires_in")),
     };
     Ok(ManagedIdentityToken {
@@ -541,6 +544,8 @@ mod tests {
             r#"{"access_token":"at","expires_on":-5}"#,
             r#"{"access_token":"at"}"#,
             r#"{"access_token":"at","expires_on":"1700000000","expires_in":"soon"}"#,
+            r#"{"access_token":"at","expires_in":18446744073709551615}"#,
+            r#"{"access_token":"at","expires_on":"99999999999999999"}"#,
             "<html>captive portal</html>",
         ] {
             let err = parse_response(

@@ -163,7 +163,8 @@ impl RstEnvelope {
         xml.push_str(r#""><wsu:Timestamp wsu:Id="_0"><wsu:Created>"#);
         xml.push_str(&timestamp(self.created));
         xml.push_str("</wsu:Created><wsu:Expires>");
-        xml.push_str(&timestamp(self.created + VALIDITY));
+        let expires = self.created.checked_add(VALIDITY).unwrap_or(self.created);
+        xml.push_str(&timestamp(expires));
         xml.push_str(r#"</wsu:Expires></wsu:Timestamp><wsse:UsernameToken wsu:Id="ADALUsernameToken"><wsse:Username>"#);
         push_escaped(xml, &self.username);
         xml.push_str("</wsse:Username><wsse:Password>");
