@@ -51,6 +51,9 @@ pub mod secret;
 pub mod token;
 pub mod wstrust;
 
+#[cfg(test)]
+mod test_support;
+
 pub use credential::{
     AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions, TokenRequestOptionsBuilder,
 };

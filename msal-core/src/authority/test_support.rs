@@ -1,7 +1,6 @@
 //! Test doubles for the discovery tests: a routing fake [`HttpClient`] that records what it
 //! receives, and the loader of the reference wire recordings.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -9,6 +8,7 @@ use async_trait::async_trait;
 
 use crate::Result;
 use crate::http::{HttpClient, HttpRequest, HttpResponse};
+use crate::test_support::wire_dir;
 
 /// Answers by URL path with canned responses, after an optional delay, and records requests.
 #[derive(Debug, Default)]
@@ -71,20 +71,6 @@ pub(crate) struct WireExchange {
     pub(crate) raw_query: String,
     pub(crate) status: u16,
     pub(crate) response: String,
-}
-
-/// The directory of the reference recordings: `$MSAL_WIRE_DIR`, else the first
-/// `shared/reference/wire` found above the crate.
-fn wire_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("MSAL_WIRE_DIR") {
-        return PathBuf::from(dir);
-    }
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|a| a.join("shared/reference/wire"))
-        .find(|p| p.is_dir())
-        .expect("shared/reference/wire above the crate (or set MSAL_WIRE_DIR)")
 }
 
 /// Exchange number `index` of the recording `file` (such as `msal_oidc_authority.json`).

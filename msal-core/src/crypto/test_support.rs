@@ -1,7 +1,6 @@
 //! Test fixtures: RSA keys and X.509 certificates generated at test time, and the recorded
 //! exchanges of the reference client.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use openssl::asn1::Asn1Time;
@@ -12,26 +11,10 @@ use openssl::rsa::Rsa;
 use openssl::x509::extension::BasicConstraints;
 use openssl::x509::{X509, X509Builder, X509NameBuilder};
 
-/// Reads a recording of the reference client: `$MSAL_WIRE_DIR/<name>`, else
-/// `shared/reference/wire/<name>` in the first directory above the crate that has it.
+/// Reads the recording `name` (a file name in `shared/reference/wire`).
 pub(crate) fn reference_wire(name: &str) -> String {
-    let start = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let from_env = std::env::var_os("MSAL_WIRE_DIR").map(|dir| PathBuf::from(dir).join(name));
-    let path = from_env
-        .into_iter()
-        .chain(
-            start
-                .ancestors()
-                .map(|dir| dir.join("shared/reference/wire").join(name)),
-        )
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "reference recording {name} not found above {} (set MSAL_WIRE_DIR)",
-                start.display()
-            )
-        });
-    std::fs::read_to_string(path).unwrap()
+    let path = crate::test_support::wire_dir().join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// A new RSA 2048 key.

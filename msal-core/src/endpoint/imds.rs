@@ -360,12 +360,7 @@ mod tests {
 
     const RESOURCE: &str = "https://management.azure.com";
 
-    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(future)
-    }
+    use crate::test_support::block_on as run;
 
     fn app_service() -> ManagedIdentitySource {
         ManagedIdentitySource::app_service(

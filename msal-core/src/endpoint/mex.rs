@@ -63,12 +63,7 @@ mod tests {
 
     const MEX_URL: &str = "https://127.0.0.1:8443/adfs/services/trust/mex";
 
-    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(future)
-    }
+    use crate::test_support::block_on as run;
 
     #[test]
     fn fetch_gets_the_document_and_finds_the_endpoints() {

@@ -37,12 +37,7 @@ mod tests {
     use crate::wstrust::fixtures::{self, FakeClient};
     use crate::wstrust::{SamlVersion, WsTrustVersion};
 
-    fn run<T>(future: impl std::future::Future<Output = T>) -> T {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(future)
-    }
+    use crate::test_support::block_on as run;
 
     fn text_of(body: &[u8], namespace: &str, name: &str) -> String {
         let text = std::str::from_utf8(body).unwrap();

@@ -58,7 +58,8 @@ impl Method {
 /// An HTTP request about to be sent.
 ///
 /// The body may hold secrets (a password, a client secret, a refresh token), so `Debug` shows
-/// only its length.
+/// only its length, and the values of credential headers (`Authorization`,
+/// `X-IDENTITY-HEADER`) as `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// The method.
@@ -120,12 +121,31 @@ impl HttpRequest {
     }
 }
 
+/// Headers whose values are credentials, shown as `***` by `Debug`.
+const SECRET_HEADERS: [&str; 4] = [
+    "authorization",
+    "x-identity-header",
+    "proxy-authorization",
+    "cookie",
+];
+
+/// The headers with the values of credential headers replaced by `***`.
+fn redacted_headers(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let secret = SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s));
+            (name.as_str(), if secret { "***" } else { value.as_str() })
+        })
+        .collect()
+}
+
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.url.as_str())
-            .field("headers", &self.headers)
+            .field("headers", &redacted_headers(&self.headers))
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -208,4 +228,35 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
 pub trait HttpClient: Send + Sync + fmt::Debug {
     /// Sends one request and returns the server's answer.
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_request_hides_the_body_and_credential_headers() {
+        let url = Url::parse("https://login.example/t/oauth2/v2.0/token").unwrap();
+        let request = HttpRequest::post_form(url, [("password", "hunter2")])
+            .header("X-IDENTITY-HEADER", "identity-secret")
+            .header("Authorization", "Bearer at-secret")
+            .header("client-request-id", "visible-id");
+        let shown = format!("{request:?}");
+        for secret in ["hunter2", "identity-secret", "at-secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("visible-id"));
+        assert!(shown.contains("body_len"));
+    }
+
+    #[test]
+    fn post_form_drops_empty_values_and_encodes_the_rest() {
+        let url = Url::parse("https://login.example/t").unwrap();
+        let request = HttpRequest::post_form(url, [("a", "x y&z"), ("claims", "")]);
+        assert_eq!(request.body, b"a=x+y%26z");
+        assert_eq!(
+            request.header_value("content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
+    }
 }

@@ -14,6 +14,9 @@
 //! 3. **One retry at most** (see the `retry` module): after a 5xx without `Retry-After` or a
 //!    transport error or timeout, after [`PipelineOptions::retry_delay`]; after a 429 or 5xx
 //!    whose `Retry-After` is within [`PipelineOptions::max_retry_after_wait`], once it is over.
+//!    Never for a SOAP POST (WS-Trust) that got an answer or timed out: it carries a password,
+//!    ADFS answers a wrong one with HTTP 500, and a resend would count twice against the
+//!    account's lockout threshold. Only a connection that was never made is retried there.
 //! 4. **Logging.** One `debug` event per request (method, host, status, duration, retries) and
 //!    the path at `trace` level only, since some paths carry a user name. Never a body, a query
 //!    or a header value.
@@ -202,11 +205,16 @@ impl Pipeline {
     async fn send_with_retry(&self, request: &HttpRequest) -> (Result<HttpResponse>, u32) {
         let first = self.client.execute(request.clone()).await;
         let delay = match &first {
+            // A SOAP POST carries a password to a federated identity provider, which answers a
+            // wrong one with HTTP 500: retrying would count twice against the account's lockout.
+            Ok(_) if is_password_soap(request) => None,
             Ok(response) => delay_after_response(
                 response,
                 self.options.retry_delay,
                 self.options.max_retry_after_wait,
             ),
+            // A timed-out SOAP request may have reached the identity provider: not resent.
+            Err(error) if is_password_soap(request) && error.kind() == ErrorKind::Timeout => None,
             Err(error) => delay_after_error(error, self.options.retry_delay),
         };
         let Some(delay) = delay else {
@@ -225,6 +233,11 @@ impl Pipeline {
         }
         (self.client.execute(request.clone()).await, 1)
     }
+}
+
+/// Whether the request is a POST that is not a form: a WS-Trust request with a password.
+fn is_password_soap(request: &HttpRequest) -> bool {
+    request.method == Method::Post && !is_form(request)
 }
 
 /// Adds `client-request-id` to every request and MSAL's client headers to form POSTs.

@@ -506,3 +506,47 @@ async fn logs_name_method_host_and_status_but_never_bodies_or_user_names() {
         assert!(!log.contains(secret), "{secret} leaked into the log: {log}");
     }
 }
+
+fn wstrust_post() -> HttpRequest {
+    HttpRequest {
+        method: Method::Post,
+        url: Url::parse("https://sts.contoso.test/adfs/services/trust/13/usernamemixed").unwrap(),
+        headers: vec![(
+            "Content-Type".into(),
+            "application/soap+xml; charset=utf-8".into(),
+        )],
+        body: b"<s:Envelope>password inside</s:Envelope>".to_vec(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wstrust_500_is_not_resent_so_a_bad_password_counts_once_against_lockout() {
+    // ADFS answers a wrong password with HTTP 500 and a SOAP fault.
+    let client = Scripted::new(vec![answer(500, None), answer(200, None)]);
+    let response = pipeline(&client)
+        .send(wstrust_post(), &ctx())
+        .await
+        .unwrap();
+    assert_eq!(response.status, 500);
+    assert_eq!(client.sends(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_wstrust_request_is_not_resent_but_a_refused_connection_is() {
+    let client = Scripted::new(vec![failure(ErrorKind::Timeout), answer(200, None)]);
+    let err = pipeline(&client)
+        .send(wstrust_post(), &ctx())
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+    assert_eq!(client.sends(), 1);
+
+    // A connection that was never made cannot have reached the identity provider.
+    let client = Scripted::new(vec![failure(ErrorKind::Transport), answer(200, None)]);
+    let response = pipeline(&client)
+        .send(wstrust_post(), &ctx())
+        .await
+        .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(client.sends(), 2);
+}

@@ -2,7 +2,6 @@
 //! `HttpClient`.
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -11,22 +10,7 @@ use serde_json::Value;
 use crate::Result;
 use crate::http::{HttpClient, HttpRequest, HttpResponse, Pipeline};
 
-/// The recordings folder: `$MSAL_WIRE_DIR`, else the first `shared/reference/wire` found
-/// above the crate (the worktree and the main checkout sit at different depths).
-pub(crate) fn wire_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("MSAL_WIRE_DIR") {
-        return PathBuf::from(dir);
-    }
-    let mut dir = Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    while let Some(d) = dir {
-        let candidate = d.join("shared/reference/wire");
-        if candidate.is_dir() {
-            return candidate;
-        }
-        dir = d.parent().map(PathBuf::from);
-    }
-    panic!("shared/reference/wire not found above the crate; set MSAL_WIRE_DIR")
-}
+pub(crate) use crate::test_support::wire_dir;
 
 /// One recording, parsed.
 pub(crate) fn recording(name: &str) -> Value {

@@ -1,17 +1,6 @@
 //! Test support: the recorded exchanges of MSAL Python with the test authority.
 
-use std::path::PathBuf;
-
-/// The directory of the recordings: found by walking up from the crate, else the shared
-/// location of the project.
-fn wire_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|dir| dir.join("shared/reference/wire"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| PathBuf::from("/work/shared/reference/wire"))
-}
+use crate::test_support::wire_dir;
 
 /// One recorded exchange of a recording file.
 pub(crate) struct Recorded {
@@ -87,10 +76,12 @@ impl crate::http::HttpClient for FakeClient {
         request: crate::http::HttpRequest,
     ) -> crate::Result<crate::http::HttpResponse> {
         self.sent.lock().unwrap().push(request);
+        // The last answer repeats, as a dead or consistently failing server would.
         let mut answers = self.answers.lock().unwrap();
-        if answers.is_empty() {
-            panic!("the fake client has no answer left");
+        match answers.len() {
+            0 => panic!("the fake client has no answer"),
+            1 => answers[0].clone(),
+            _ => answers.remove(0),
         }
-        answers.remove(0)
     }
 }
