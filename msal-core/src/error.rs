@@ -101,6 +101,79 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// Why an operation failed, finer than [`ErrorKind`], for the failures users meet and
+/// handle differently. Set from the AADSTS code of the service's answer or by the client-side
+/// step that failed (federation metadata, WS-Trust).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureReason {
+    /// The username or password is wrong (AADSTS50126).
+    WrongCredentials,
+    /// The user does not exist in the tenant (AADSTS50034).
+    UnknownUser,
+    /// The account is locked after too many failed sign-ins (AADSTS50053).
+    AccountLocked,
+    /// The account is disabled (AADSTS50057).
+    AccountDisabled,
+    /// The password has expired (AADSTS50055).
+    PasswordExpired,
+    /// Multi-factor authentication or conditional access requires an interactive sign-in
+    /// (AADSTS50076, 50079, 50158); [`Error::claims`] has the challenge.
+    MfaRequired,
+    /// The user or an administrator must consent to the permissions (AADSTS65001).
+    ConsentRequired,
+    /// The refresh token expired or was revoked (AADSTS700082, 50173, 70043).
+    RefreshTokenExpired,
+    /// The app registration does not allow public client flows (AADSTS7000218).
+    PublicClientFlowsDisabled,
+    /// The client secret is wrong (AADSTS7000215).
+    InvalidClientSecret,
+    /// The client secret has expired (AADSTS7000222).
+    ClientSecretExpired,
+    /// The client assertion or certificate was rejected (AADSTS700027, 700024).
+    InvalidClientAssertion,
+    /// The application is not registered in the tenant (AADSTS700016).
+    UnknownApplication,
+    /// The tenant does not exist (AADSTS90002).
+    UnknownTenant,
+    /// A requested scope is not valid (AADSTS70011).
+    InvalidScope,
+    /// A personal Microsoft account cannot use this flow (username/password).
+    PersonalAccountNotSupported,
+    /// The federated identity provider's metadata (MEX) could not be fetched or used.
+    FederationMetadataUnreachable,
+    /// The federated identity provider rejected the username or password (WS-Trust fault).
+    FederatedCredentialsRejected,
+    /// The service detected a request loop (AADSTS50196).
+    RequestLoop,
+}
+
+impl FailureReason {
+    /// The reason an AADSTS code stands for, when it is one callers handle.
+    pub fn from_aadsts(code: i64) -> Option<Self> {
+        use FailureReason::*;
+        Some(match code {
+            50126 => WrongCredentials,
+            50034 => UnknownUser,
+            50053 => AccountLocked,
+            50057 => AccountDisabled,
+            50055 => PasswordExpired,
+            50076 | 50079 | 50158 => MfaRequired,
+            65001 => ConsentRequired,
+            700082 | 50173 | 70043 => RefreshTokenExpired,
+            7000218 => PublicClientFlowsDisabled,
+            7000215 => InvalidClientSecret,
+            7000222 => ClientSecretExpired,
+            700027 | 700024 => InvalidClientAssertion,
+            700016 => UnknownApplication,
+            90002 => UnknownTenant,
+            70011 => InvalidScope,
+            50196 => RequestLoop,
+            _ => return None,
+        })
+    }
+}
+
 /// An OAuth2 error answer of Microsoft Entra ID, with every field the service sends.
 ///
 /// Unknown fields are kept in [`extra`](Self::extra).
@@ -158,6 +231,7 @@ impl EntraError {
 #[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
+    reason: Option<FailureReason>,
     message: Cow<'static, str>,
     entra: Option<Box<EntraError>>,
     retry_after: Option<Duration>,
@@ -170,6 +244,7 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             kind,
+            reason: None,
             message: message.into(),
             entra: None,
             retry_after: None,
@@ -198,11 +273,23 @@ impl Error {
         entra: EntraError,
     ) -> Self {
         let correlation_id = entra.correlation_id.clone();
+        let reason = entra
+            .error_codes
+            .iter()
+            .find_map(|&code| FailureReason::from_aadsts(code));
         Self {
+            reason,
             entra: Some(Box::new(entra)),
             correlation_id,
             ..Self::new(kind, message)
         }
+    }
+
+    /// Sets why the operation failed, replacing a reason derived from the service's answer.
+    #[must_use]
+    pub fn with_reason(mut self, reason: FailureReason) -> Self {
+        self.reason = Some(reason);
+        self
     }
 
     /// Sets how long the service asked the client to wait (`Retry-After`).
@@ -225,6 +312,11 @@ impl Error {
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.kind
+    }
+
+    /// Why the operation failed, when it is a failure callers commonly handle.
+    pub fn reason(&self) -> Option<FailureReason> {
+        self.reason
     }
 
     /// The message, without the correlation id.
@@ -312,6 +404,9 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
         d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(reason) = &self.reason {
+            d.field("reason", reason);
+        }
         if let Some(entra) = &self.entra {
             d.field("entra", entra);
         }
@@ -353,6 +448,7 @@ mod tests {
             .correlation_id("ignored-because-service-named-one");
         assert_eq!(err.to_string(), "wrong password (correlation id c0ffee)");
         assert_eq!(err.aadsts_codes(), &[50126]);
+        assert_eq!(err.reason(), Some(FailureReason::WrongCredentials));
         assert!(err.is_invalid_grant());
         assert!(!err.is_retryable());
     }

@@ -57,5 +57,5 @@ mod test_support;
 pub use credential::{
     AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions, TokenRequestOptionsBuilder,
 };
-pub use error::{EntraError, Error, ErrorKind, Result};
+pub use error::{EntraError, Error, ErrorKind, FailureReason, Result};
 pub use secret::Secret;

@@ -10,7 +10,7 @@ use mockito::{Matcher, Server};
 use msal_core::endpoint::{device_code, token, user_realm};
 use msal_core::http::{Pipeline, PipelineOptions, RequestContext, ReqwestHttpClient};
 use msal_core::oauth2::{ClientAuth, Grant, Scopes, TokenRequest};
-use msal_core::{ErrorKind, Secret};
+use msal_core::{ErrorKind, FailureReason, Secret};
 use serde_json::Value;
 use url::Url;
 
@@ -163,6 +163,7 @@ async fn wrong_password_answer_is_pinned_and_classified_as_invalid_grant() {
     mock.assert_async().await;
     assert_eq!(err.kind(), ErrorKind::InvalidGrant);
     assert!(err.aadsts_codes().contains(&50126));
+    assert_eq!(err.reason(), Some(FailureReason::WrongCredentials));
     // The recorded password is the word "wrong", so a leak check on it would be meaningless
     // here (the oauth2 unit tests sweep for secrets); check the message helps instead.
     assert!(err.to_string().contains("50126"), "{err}");

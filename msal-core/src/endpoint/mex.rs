@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::http::{HttpRequest, Pipeline, RequestContext};
 use crate::wstrust::MexDocument;
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, ErrorKind, FailureReason, Result};
 
 /// Fetches and reads the federation metadata document at `mex_url`.
 ///
@@ -33,6 +33,7 @@ pub async fn fetch(
                 ),
                 e,
             )
+            .with_reason(FailureReason::FederationMetadataUnreachable)
             .correlation_id(ctx.correlation_id.clone())
         })?;
     if !response.is_success() {
@@ -44,9 +45,13 @@ pub async fn fetch(
                 response.status
             ),
         )
+        .with_reason(FailureReason::FederationMetadataUnreachable)
         .correlation_id(ctx.correlation_id.clone()));
     }
-    MexDocument::parse(&response.body).map_err(|e| e.correlation_id(ctx.correlation_id.clone()))
+    MexDocument::parse(&response.body).map_err(|e| {
+        e.with_reason(FailureReason::FederationMetadataUnreachable)
+            .correlation_id(ctx.correlation_id.clone())
+    })
 }
 
 /// The scheme, host and port of a URL, for messages (the path may carry tenant names, the
@@ -104,6 +109,10 @@ mod tests {
         let err = run(fetch(&pipeline, &MEX_URL.parse().unwrap(), &ctx)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::WsTrust);
         assert!(err.message().contains("federation metadata unreachable"));
+        assert_eq!(
+            err.reason(),
+            Some(FailureReason::FederationMetadataUnreachable)
+        );
         let source = std::error::Error::source(&err).expect("cause kept");
         assert!(source.to_string().contains("connection refused"));
     }

@@ -347,3 +347,28 @@ fn fields_of_unexpected_types_are_kept_not_fatal() {
     ));
     assert_eq!(err.aadsts_codes(), &[50126]);
 }
+
+#[test]
+fn failure_reason_follows_the_aadsts_code_of_the_answer() {
+    use crate::FailureReason::*;
+    for (code, error, reason) in [
+        (50126, "invalid_grant", WrongCredentials),
+        (50076, "invalid_grant", MfaRequired),
+        (65001, "invalid_grant", ConsentRequired),
+        (7000218, "invalid_client", PublicClientFlowsDisabled),
+        (7000215, "invalid_client", InvalidClientSecret),
+        (700082, "invalid_grant", RefreshTokenExpired),
+        (90002, "invalid_tenant", UnknownTenant),
+    ] {
+        let body = format!(
+            r#"{{"error":"{error}","error_description":"AADSTS{code}: x","error_codes":[{code}]}}"#
+        );
+        let err = parse_error_response(&HttpResponse::new(400, body));
+        assert_eq!(err.reason(), Some(reason), "AADSTS{code}");
+    }
+    let other = parse_error_response(&HttpResponse::new(
+        400,
+        r#"{"error":"invalid_request","error_codes":[900144]}"#,
+    ));
+    assert_eq!(other.reason(), None);
+}

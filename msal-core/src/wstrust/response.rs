@@ -11,7 +11,7 @@
 
 use super::{SamlVersion, WsTrustToken, WsTrustVersion, body_text, child, is, ns, parse_xml, path};
 use crate::http::HttpResponse;
-use crate::{EntraError, Error, ErrorKind, Result, Secret};
+use crate::{EntraError, Error, ErrorKind, FailureReason, Result, Secret};
 
 /// The longest fault reason kept in an error message, in characters.
 const MAX_REASON_CHARS: usize = 512;
@@ -229,7 +229,17 @@ impl SoapFault {
             error_description: reason,
             ..EntraError::default()
         };
-        Error::from_entra(ErrorKind::WsTrust, message, entra)
+        let rejected = entra.error.ends_with("FailedAuthentication")
+            || entra
+                .error_description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("ID3242"));
+        let err = Error::from_entra(ErrorKind::WsTrust, message, entra);
+        if rejected {
+            err.with_reason(FailureReason::FederatedCredentialsRejected)
+        } else {
+            err
+        }
     }
 }
 
@@ -382,6 +392,10 @@ mod tests {
         let err = parse_http_response(&response, WsTrustVersion::WsTrust13, &password).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::WsTrust);
         assert!(err.message().contains("ID3242"), "{}", err.message());
+        assert_eq!(
+            err.reason(),
+            Some(FailureReason::FederatedCredentialsRejected)
+        );
         assert!(err.message().contains("a:FailedAuthentication"));
         let entra = err.entra().unwrap();
         assert_eq!(entra.http_status, 500);
