@@ -1,3 +1,5 @@
 //! A local Microsoft Entra ID emulator.
 //!
 //! Filled by the emulator issue.
+
+pub mod federation;
