@@ -200,7 +200,6 @@ mod tests {
         Req {
             method: "POST".into(),
             path: "/t/oauth2/v2.0/token".into(),
-            raw_query: String::new(),
             query: vec![],
             headers: vec![],
             form: vec![],

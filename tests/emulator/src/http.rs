@@ -10,8 +10,6 @@ pub(crate) struct Req {
     pub method: String,
     /// Percent-decoded path.
     pub path: String,
-    /// Raw query string.
-    pub raw_query: String,
     /// Decoded query parameters.
     pub query: Vec<(String, String)>,
     /// Headers, names lower-cased.

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::config::{AppConfig, EmulatorConfig, TenantConfig, UserConfig, UserKind};
 use crate::faults::FaultSet;
+use crate::federation::SamlIssuer;
 use crate::jwt::{TokenSigner, b64url};
 use crate::log::RequestLog;
 use crate::tls::AppCertificate;
@@ -91,6 +92,8 @@ pub(crate) struct Shared {
     pub store: Mutex<Store>,
     pub log: RequestLog,
     pub faults: FaultSet,
+    pub saml: SamlIssuer,
+    pub info: std::sync::OnceLock<serde_json::Value>,
 }
 
 pub(crate) type SharedRef = Arc<Shared>;

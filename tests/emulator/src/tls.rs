@@ -57,7 +57,8 @@ fn build_cert(
 ) -> Result<X509, EmulatorError> {
     let mut b = X509::builder()?;
     b.set_version(2)?;
-    b.set_serial_number(&serial()?)?;
+    let sn = serial()?;
+    b.set_serial_number(&sn)?;
     let subject = name(cn)?;
     b.set_subject_name(&subject)?;
     match issuer {
@@ -76,7 +77,7 @@ fn build_cert(
     }
     if sans {
         b.append_extension(ExtendedKeyUsage::new().server_auth().build()?)?;
-        let ctx = b.x509v3_context(issuer.map(|(c, _)| c), None);
+        let ctx = b.x509v3_context(issuer.map(|(c, _)| c.as_ref()), None);
         let san = SubjectAlternativeName::new().ip("127.0.0.1").dns("localhost").build(&ctx)?;
         b.append_extension(san)?;
     }
