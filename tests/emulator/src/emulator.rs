@@ -130,26 +130,16 @@ impl Emulator {
     /// Starts serving on the current tokio runtime.
     pub async fn start(options: StartOptions) -> Result<Emulator, EmulatorError> {
         options.config.validate()?;
-        let tls = match (options.https, options.tls.clone()) {
-            (false, _) => None,
-            (true, Some(m)) => Some(m),
-            (true, None) => Some(tokio::task::spawn_blocking(TlsMaterial::generate).await.map_err(|e| EmulatorError::Crypto(e.to_string()))??),
-        };
-        let acceptor = match &tls {
-            Some(m) => Some(tokio_native_tls::TlsAcceptor::from(
-                native_tls::TlsAcceptor::new(m.identity()?).map_err(|e| EmulatorError::Crypto(e.to_string()))?,
-            )),
-            None => None,
-        };
         let listener = bind(options.listen).await?;
         let local_addr = listener.local_addr()?;
-        let extra = if options.also_listen_443 { Some(bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 443)).await?) } else { None };
-        let ip = match local_addr.ip() {
-            ip if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            ip => ip,
+        let extra = if options.also_listen_443 {
+            Some(bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 443)).await?)
+        } else {
+            None
         };
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let host = match ip {
+        let scheme = if options.https { "https" } else { "http" };
+        let host = match local_addr.ip() {
+            ip if ip.is_unspecified() => format!("{scheme}://127.0.0.1:{}", local_addr.port()),
             IpAddr::V6(v6) => format!("{scheme}://[{v6}]:{}", local_addr.port()),
             IpAddr::V4(v4) => format!("{scheme}://{v4}:{}", local_addr.port()),
         };
@@ -161,6 +151,30 @@ impl Emulator {
             }
         };
         std::fs::create_dir_all(&dir)?;
+        // RSA key generation dominates start-up: run the four generators in parallel.
+        let given_tls = options.tls.clone();
+        let https = options.https;
+        let tls_task = tokio::task::spawn_blocking(move || match (https, given_tls) {
+            (false, _) => Ok(None),
+            (true, Some(m)) => Ok(Some(m)),
+            (true, None) => TlsMaterial::generate().map(Some),
+        });
+        let signer_task = tokio::task::spawn_blocking(TokenSigner::generate);
+        let saml_uri = format!("{host}/adfs/services/trust");
+        let saml_task = tokio::task::spawn_blocking(move || SamlIssuer::new(&saml_uri));
+        let (cfg, cert_dir) = (options.config.clone(), dir.clone());
+        let certs_task = tokio::task::spawn_blocking(move || load_certs(&cfg, &cert_dir));
+        let join = |e: tokio::task::JoinError| EmulatorError::Crypto(e.to_string());
+        let tls = tls_task.await.map_err(join)??;
+        let signer = signer_task.await.map_err(join)??;
+        let saml = saml_task.await.map_err(join)?.map_err(|e| EmulatorError::Crypto(e.to_string()))?;
+        let (certs, files) = certs_task.await.map_err(join)??;
+        let acceptor = match &tls {
+            Some(m) => Some(tokio_native_tls::TlsAcceptor::from(
+                native_tls::TlsAcceptor::new(m.identity()?).map_err(|e| EmulatorError::Crypto(e.to_string()))?,
+            )),
+            None => None,
+        };
         let ca_path = match &tls {
             Some(m) => {
                 let p = dir.join("ca.pem");
@@ -169,10 +183,7 @@ impl Emulator {
             }
             None => None,
         };
-        let config = options.config.clone();
-        let (certs, files) = load_certs(&config, &dir)?;
-        let signer = TokenSigner::generate()?;
-        let saml = SamlIssuer::new(&format!("{host}/adfs/services/trust")).map_err(|e| EmulatorError::Crypto(e.to_string()))?;
+        let config = options.config;
         let info = build_info(&config, &host, ca_path, &files);
         let shared = Arc::new(Shared {
             config,

@@ -100,9 +100,11 @@ impl TlsMaterial {
     /// Generates a fresh CA (CA:true, self-signed) and a server certificate for
     /// `127.0.0.1` and `localhost` signed by it.
     pub fn generate() -> Result<Self, EmulatorError> {
+        // Two RSA keys: generate them in parallel (start-up time).
+        let server_key = std::thread::spawn(rsa_key);
         let ca_key = rsa_key()?;
         let ca = build_cert("entra-emulator test CA", &ca_key, None, true, false)?;
-        let key = rsa_key()?;
+        let key = server_key.join().map_err(|_| EmulatorError::Crypto("key generation thread failed".into()))??;
         let cert = build_cert("localhost", &key, Some((&ca, &ca_key)), false, true)?;
         Ok(TlsMaterial {
             ca_cert_pem: pem(&ca)?,
