@@ -463,10 +463,16 @@ fn check_conditions(root: Node<'_, '_>, now: SystemTime) -> Result<(), String> {
     };
     let not_before = instant("NotBefore")?;
     let not_on_or_after = instant("NotOnOrAfter")?;
-    if now + CLOCK_SKEW < not_before {
+    if now
+        .checked_add(CLOCK_SKEW)
+        .is_some_and(|late| late < not_before)
+    {
         return Err("the assertion is not yet valid".to_owned());
     }
-    if now >= not_on_or_after + CLOCK_SKEW {
+    if not_on_or_after
+        .checked_add(CLOCK_SKEW)
+        .is_none_or(|end| now >= end)
+    {
         return Err("the assertion has expired".to_owned());
     }
     let audience_ok = conditions

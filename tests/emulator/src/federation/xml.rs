@@ -88,10 +88,10 @@ fn write_element(
             .input_text()
             .get(attr.range_qname())
             .ok_or("cannot read an attribute name")?;
-        if let Some((attr_prefix, _)) = attr_qname.split_once(':') {
-            if attr_prefix != "xml" {
-                used.insert(attr_prefix, attr.namespace().unwrap_or(""));
-            }
+        if let Some((attr_prefix, _)) = attr_qname.split_once(':')
+            && attr_prefix != "xml"
+        {
+            used.insert(attr_prefix, attr.namespace().unwrap_or(""));
         }
         attrs.push((
             attr.namespace().unwrap_or(""),
