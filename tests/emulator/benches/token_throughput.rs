@@ -17,8 +17,10 @@ fn bench_case(c: &mut Criterion, name: &str, reuse_secs: u64) {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut config = EmulatorConfig::default();
-    config.app_token_reuse_secs = reuse_secs;
+    let config = EmulatorConfig {
+        app_token_reuse_secs: reuse_secs,
+        ..Default::default()
+    };
     let options = StartOptions {
         config,
         https: false,
