@@ -753,3 +753,33 @@ async fn devicelogin_page_signs_in_with_password() {
     ];
     assert_eq!(env.token(&p).await.status, 200);
 }
+
+#[tokio::test]
+async fn client_secret_basic_authenticates_confidential_client() {
+    let env = start().await;
+    let user = url::form_urlencoded::byte_serialize(CONF.as_bytes()).collect::<String>();
+    let pass = url::form_urlencoded::byte_serialize(SECRET.as_bytes()).collect::<String>();
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+    );
+    let pairs = [
+        ("grant_type", "client_credentials"),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    let ok = env
+        .post_with(&env.token_path(), &pairs, &[("Authorization", &basic)])
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let bad = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:wrong"))
+    );
+    assert_aad(
+        &env.post_with(&env.token_path(), &pairs, &[("Authorization", &bad)])
+            .await,
+        401,
+        "invalid_client",
+        7000215,
+    );
+}
