@@ -197,7 +197,10 @@ impl std::fmt::Debug for AppConfig {
         f.debug_struct("AppConfig")
             .field("client_id", &self.client_id)
             .field("kind", &self.kind)
-            .field("client_secrets", &format_args!("[{} masked]", self.client_secrets.len()))
+            .field(
+                "client_secrets",
+                &format_args!("[{} masked]", self.client_secrets.len()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -286,9 +289,19 @@ fn default_scopes() -> Vec<String> {
 }
 
 fn default_users() -> Vec<UserConfig> {
-    let mut alice = user("alice@managed.test", "alice-password", UserKind::Managed, "Alice Managed");
+    let mut alice = user(
+        "alice@managed.test",
+        "alice-password",
+        UserKind::Managed,
+        "Alice Managed",
+    );
     alice.object_id = Some("00000000-0000-0000-0000-00000000a11c".to_string());
-    let bob = user("bob@federated.test", "bob-password", UserKind::Federated, "Bob Federated");
+    let bob = user(
+        "bob@federated.test",
+        "bob-password",
+        UserKind::Federated,
+        "Bob Federated",
+    );
     let mut carol = user(
         "carol@federated2005.test",
         "carol-password",
@@ -296,9 +309,19 @@ fn default_users() -> Vec<UserConfig> {
         "Carol Federated2005",
     );
     carol.federation_without_mex = true;
-    let mut mfa = user("mfa@managed.test", "mfa-password", UserKind::Managed, "Mfa User");
+    let mut mfa = user(
+        "mfa@managed.test",
+        "mfa-password",
+        UserKind::Managed,
+        "Mfa User",
+    );
     mfa.mfa_required = true;
-    let mut locked = user("locked@managed.test", "locked-password", UserKind::Managed, "Locked User");
+    let mut locked = user(
+        "locked@managed.test",
+        "locked-password",
+        UserKind::Managed,
+        "Locked User",
+    );
     locked.locked = true;
     let mut expired = user(
         "expired@managed.test",
@@ -311,7 +334,11 @@ fn default_users() -> Vec<UserConfig> {
 }
 
 fn default_apps() -> Vec<AppConfig> {
-    let mut public = app(DEFAULT_PUBLIC_CLIENT_ID, AppKind::Public, "Emulator Public Client");
+    let mut public = app(
+        DEFAULT_PUBLIC_CLIENT_ID,
+        AppKind::Public,
+        "Emulator Public Client",
+    );
     public.allow_public_client_flows = true;
     public.redirect_uris = vec![
         "http://localhost".to_string(),
@@ -319,19 +346,34 @@ fn default_apps() -> Vec<AppConfig> {
     ];
     public.granted_scopes = default_scopes();
 
-    let mut conf = app(DEFAULT_CONFIDENTIAL_CLIENT_ID, AppKind::Confidential, "Emulator Web App");
+    let mut conf = app(
+        DEFAULT_CONFIDENTIAL_CLIENT_ID,
+        AppKind::Confidential,
+        "Emulator Web App",
+    );
     conf.client_secrets = vec![DEFAULT_CLIENT_SECRET.to_string()];
     conf.certificates = vec![CertificateConfig::default()];
-    conf.redirect_uris = vec!["http://localhost".to_string(), "https://localhost/callback".to_string()];
+    conf.redirect_uris = vec![
+        "http://localhost".to_string(),
+        "https://localhost/callback".to_string(),
+    ];
     conf.granted_scopes = default_scopes();
     // The recordings show this app acting as middle tier for tokens minted for api://3333.
     conf.identifier_uris = vec!["api://33333333-3333-3333-3333-333333333333".to_string()];
 
-    let mut api = app(DEFAULT_API_CLIENT_ID, AppKind::Confidential, "Emulator Middle-Tier API");
+    let mut api = app(
+        DEFAULT_API_CLIENT_ID,
+        AppKind::Confidential,
+        "Emulator Middle-Tier API",
+    );
     api.client_secrets = vec![DEFAULT_CLIENT_SECRET.to_string()];
     api.granted_scopes = default_scopes();
 
-    let mut fam = app(DEFAULT_FAMILY_CLIENT_ID, AppKind::Public, "Emulator Family App A");
+    let mut fam = app(
+        DEFAULT_FAMILY_CLIENT_ID,
+        AppKind::Public,
+        "Emulator Family App A",
+    );
     fam.allow_public_client_flows = true;
     fam.redirect_uris = vec!["http://localhost".to_string()];
     fam.granted_scopes = default_scopes();
@@ -408,15 +450,22 @@ impl EmulatorConfig {
     /// Checks the invariants the server relies on (at least one tenant, GUID-like ids).
     pub fn validate(&self) -> Result<(), EmulatorError> {
         if self.tenants.is_empty() {
-            return Err(EmulatorError::Config("at least one tenant is required".into()));
+            return Err(EmulatorError::Config(
+                "at least one tenant is required".into(),
+            ));
         }
         for t in &self.tenants {
             if uuid::Uuid::parse_str(&t.tenant_id).is_err() {
-                return Err(EmulatorError::Config(format!("tenant_id {:?} is not a GUID", t.tenant_id)));
+                return Err(EmulatorError::Config(format!(
+                    "tenant_id {:?} is not a GUID",
+                    t.tenant_id
+                )));
             }
             for a in &t.apps {
                 if a.client_id.is_empty() {
-                    return Err(EmulatorError::Config("an app has an empty client_id".into()));
+                    return Err(EmulatorError::Config(
+                        "an app has an empty client_id".into(),
+                    ));
                 }
             }
         }
@@ -466,7 +515,10 @@ mod tests {
     fn unknown_field_and_bad_tenant_id_are_rejected() {
         assert!(EmulatorConfig::from_toml_str("bogus = 1").is_err());
         let bad = "[[tenants]]\ntenant_id = \"not-a-guid\"\n";
-        assert!(matches!(EmulatorConfig::from_toml_str(bad), Err(EmulatorError::Config(_))));
+        assert!(matches!(
+            EmulatorConfig::from_toml_str(bad),
+            Err(EmulatorError::Config(_))
+        ));
     }
 
     #[test]

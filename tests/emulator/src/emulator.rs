@@ -67,35 +67,56 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator").field("authority_host", &self.info.authority_host).finish_non_exhaustive()
+        f.debug_struct("Emulator")
+            .field("authority_host", &self.info.authority_host)
+            .finish_non_exhaustive()
     }
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, EmulatorError> {
-    TcpListener::bind(addr).await.map_err(|source| EmulatorError::Bind { addr: addr.to_string(), source })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| EmulatorError::Bind {
+            addr: addr.to_string(),
+            source,
+        })
 }
 
 /// Paths of one app's generated certificate and key.
 type CertFiles = HashMap<String, (String, Option<String>)>;
 
-fn load_certs(config: &EmulatorConfig, dir: &Path) -> Result<(HashMap<String, Vec<AppCertificate>>, CertFiles), EmulatorError> {
+fn load_certs(
+    config: &EmulatorConfig,
+    dir: &Path,
+) -> Result<(HashMap<String, Vec<AppCertificate>>, CertFiles), EmulatorError> {
     let mut certs = HashMap::new();
     let mut files = HashMap::new();
     for app in config.tenants.iter().flat_map(|t| t.apps.iter()) {
         let mut list = Vec::new();
         for (n, c) in app.certificates.iter().enumerate() {
             let (cert, cert_path, key_path) = match &c.cert_pem_path {
-                Some(p) => (AppCertificate::from_pem(&std::fs::read(p)?)?, p.clone(), None),
+                Some(p) => (
+                    AppCertificate::from_pem(&std::fs::read(p)?)?,
+                    p.clone(),
+                    None,
+                ),
                 None => {
-                    let cert = AppCertificate::generate(&format!("entra-emulator app {}", app.client_id))?;
+                    let cert =
+                        AppCertificate::generate(&format!("entra-emulator app {}", app.client_id))?;
                     let cp = dir.join(format!("{}-{n}.cert.pem", app.client_id));
                     let kp = dir.join(format!("{}-{n}.key.pem", app.client_id));
                     std::fs::write(&cp, &cert.cert_pem)?;
                     std::fs::write(&kp, cert.key_pem.as_deref().unwrap_or(""))?;
-                    (cert, cp.display().to_string(), Some(kp.display().to_string()))
+                    (
+                        cert,
+                        cp.display().to_string(),
+                        Some(kp.display().to_string()),
+                    )
                 }
             };
-            files.entry(app.client_id.clone()).or_insert((cert_path, key_path));
+            files
+                .entry(app.client_id.clone())
+                .or_insert((cert_path, key_path));
             list.push(cert);
         }
         certs.insert(app.client_id.to_ascii_lowercase(), list);
@@ -103,19 +124,46 @@ fn load_certs(config: &EmulatorConfig, dir: &Path) -> Result<(HashMap<String, Ve
     Ok((certs, files))
 }
 
-fn build_info(config: &EmulatorConfig, host: &str, ca_path: Option<String>, files: &CertFiles) -> EmulatorInfo {
-    let mut info = EmulatorInfo { authority_host: host.to_string(), ca_pem_path: ca_path, tenants: vec![], users: vec![], apps: vec![] };
+fn build_info(
+    config: &EmulatorConfig,
+    host: &str,
+    ca_path: Option<String>,
+    files: &CertFiles,
+) -> EmulatorInfo {
+    let mut info = EmulatorInfo {
+        authority_host: host.to_string(),
+        ca_pem_path: ca_path,
+        tenants: vec![],
+        users: vec![],
+        apps: vec![],
+    };
     for t in &config.tenants {
-        info.tenants.push(TenantInfo { tenant_id: t.tenant_id.clone(), domain: t.domains.first().cloned().unwrap_or_default() });
+        info.tenants.push(TenantInfo {
+            tenant_id: t.tenant_id.clone(),
+            domain: t.domains.first().cloned().unwrap_or_default(),
+        });
         for u in &t.users {
-            let kind = if u.kind == UserKind::Federated { "federated" } else { "managed" };
-            info.users.push(UserInfo { username: u.username.clone(), password: u.password.clone(), kind: kind.into(), tenant_id: t.tenant_id.clone() });
+            let kind = if u.kind == UserKind::Federated {
+                "federated"
+            } else {
+                "managed"
+            };
+            info.users.push(UserInfo {
+                username: u.username.clone(),
+                password: u.password.clone(),
+                kind: kind.into(),
+                tenant_id: t.tenant_id.clone(),
+            });
         }
         for a in &t.apps {
             let f = files.get(&a.client_id);
             info.apps.push(AppInfo {
                 client_id: a.client_id.clone(),
-                kind: if a.kind == AppKind::Confidential { "confidential".into() } else { "public".into() },
+                kind: if a.kind == AppKind::Confidential {
+                    "confidential".into()
+                } else {
+                    "public".into()
+                },
                 client_secret: a.client_secrets.first().cloned(),
                 certificate_pem_path: f.map(|f| f.0.clone()),
                 private_key_pem_path: f.and_then(|f| f.1.clone()),
@@ -146,7 +194,8 @@ impl Emulator {
         let (dir, temp_dir) = match &options.files_dir {
             Some(d) => (d.clone(), None),
             None => {
-                let d = std::env::temp_dir().join(format!("entra-emulator-{}", uuid::Uuid::new_v4()));
+                let d =
+                    std::env::temp_dir().join(format!("entra-emulator-{}", uuid::Uuid::new_v4()));
                 (d.clone(), Some(d))
             }
         };
@@ -167,11 +216,15 @@ impl Emulator {
         let join = |e: tokio::task::JoinError| EmulatorError::Crypto(e.to_string());
         let tls = tls_task.await.map_err(join)??;
         let signer = signer_task.await.map_err(join)??;
-        let saml = saml_task.await.map_err(join)?.map_err(|e| EmulatorError::Crypto(e.to_string()))?;
+        let saml = saml_task
+            .await
+            .map_err(join)?
+            .map_err(|e| EmulatorError::Crypto(e.to_string()))?;
         let (certs, files) = certs_task.await.map_err(join)??;
         let acceptor = match &tls {
             Some(m) => Some(tokio_native_tls::TlsAcceptor::from(
-                native_tls::TlsAcceptor::new(m.identity()?).map_err(|e| EmulatorError::Crypto(e.to_string()))?,
+                native_tls::TlsAcceptor::new(m.identity()?)
+                    .map_err(|e| EmulatorError::Crypto(e.to_string()))?,
             )),
             None => None,
         };
@@ -197,13 +250,27 @@ impl Emulator {
             saml,
             info: OnceLock::new(),
         });
-        let _ = shared.info.set(serde_json::to_value(&info).unwrap_or_default());
+        let _ = shared
+            .info
+            .set(serde_json::to_value(&info).unwrap_or_default());
         let (tx, rx) = watch::channel(false);
-        tokio::spawn(accept_loop(listener, acceptor.clone(), shared.clone(), rx.clone()));
+        tokio::spawn(accept_loop(
+            listener,
+            acceptor.clone(),
+            shared.clone(),
+            rx.clone(),
+        ));
         if let Some(l) = extra {
             tokio::spawn(accept_loop(l, acceptor, shared.clone(), rx));
         }
-        Ok(Emulator { shared, shutdown: tx, ca_pem: tls.map(|m| m.ca_cert_pem), info, local_addr, temp_dir })
+        Ok(Emulator {
+            shared,
+            shutdown: tx,
+            ca_pem: tls.map(|m| m.ca_cert_pem),
+            info,
+            local_addr,
+            temp_dir,
+        })
     }
 
     /// `https://127.0.0.1:PORT` (no trailing slash).
@@ -218,7 +285,12 @@ impl Emulator {
 
     /// The default (first) tenant's id.
     pub fn tenant_id(&self) -> String {
-        self.shared.config.tenants.first().map(|t| t.tenant_id.clone()).unwrap_or_default()
+        self.shared
+            .config
+            .tenants
+            .first()
+            .map(|t| t.tenant_id.clone())
+            .unwrap_or_default()
     }
 
     /// The bound address.
@@ -235,7 +307,9 @@ impl Emulator {
     pub fn write_ca_pem(&self, path: impl AsRef<Path>) -> std::io::Result<()> {
         match &self.ca_pem {
             Some(pem) => std::fs::write(path, pem),
-            None => Err(std::io::Error::other("the emulator serves plain HTTP: there is no CA")),
+            None => Err(std::io::Error::other(
+                "the emulator serves plain HTTP: there is no CA",
+            )),
         }
     }
 
@@ -265,7 +339,11 @@ impl Emulator {
     }
 
     /// Approves a pending device code as `username`.
-    pub fn approve_device_code(&self, user_code: &str, username: &str) -> Result<(), EmulatorError> {
+    pub fn approve_device_code(
+        &self,
+        user_code: &str,
+        username: &str,
+    ) -> Result<(), EmulatorError> {
         devicecode::approve(&self.shared, user_code, username)
     }
 

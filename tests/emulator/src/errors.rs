@@ -77,7 +77,10 @@ impl AadError {
         m.insert("timestamp".into(), json!(ts));
         m.insert("trace_id".into(), json!(req.trace_id));
         m.insert("correlation_id".into(), json!(req.correlation_id));
-        m.insert("error_uri".into(), json!(format!("{}/error?code={code}", req.base_url)));
+        m.insert(
+            "error_uri".into(),
+            json!(format!("{}/error?code={code}", req.base_url)),
+        );
         if let Some(s) = self.suberror {
             m.insert("suberror".into(), json!(s));
         }
@@ -102,7 +105,9 @@ pub(crate) fn unknown_tenant(t: &str) -> AadError {
     AadError::new(
         "invalid_tenant",
         90002,
-        format!("Tenant '{t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+        format!(
+            "Tenant '{t}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."
+        ),
     )
 }
 
@@ -110,16 +115,26 @@ pub(crate) fn unknown_app(client_id: &str, tenant: &str) -> AadError {
     AadError::new(
         "unauthorized_client",
         700016,
-        format!("Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."),
+        format!(
+            "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+        ),
     )
 }
 
 pub(crate) fn missing_param(name: &str) -> AadError {
-    AadError::new("invalid_request", 900144, format!("The request body must contain the following parameter: '{name}'."))
+    AadError::new(
+        "invalid_request",
+        900144,
+        format!("The request body must contain the following parameter: '{name}'."),
+    )
 }
 
 pub(crate) fn invalid_scope(detail: &str) -> AadError {
-    AadError::new("invalid_scope", 70011, format!("The provided value for the input parameter 'scope' is not valid. {detail}"))
+    AadError::new(
+        "invalid_scope",
+        70011,
+        format!("The provided value for the input parameter 'scope' is not valid. {detail}"),
+    )
 }
 
 pub(crate) fn public_client_not_allowed() -> AadError {
@@ -133,8 +148,12 @@ pub(crate) fn bad_client_secret(client_id: &str) -> AadError {
 }
 
 pub(crate) fn public_client_with_credential() -> AadError {
-    AadError::new("invalid_client", 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.")
-        .status(401)
+    AadError::new(
+        "invalid_client",
+        700025,
+        "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
+    )
+    .status(401)
 }
 
 pub(crate) fn bad_assertion(code: u32, message: String) -> AadError {
@@ -142,26 +161,42 @@ pub(crate) fn bad_assertion(code: u32, message: String) -> AadError {
 }
 
 pub(crate) fn unknown_user(username: &str, tenant: &str) -> AadError {
-    AadError::new("invalid_grant", 50034, format!("The user account {username} does not exist in the {tenant} directory. To sign into this application, the account must be added to the directory."))
+    AadError::new(
+        "invalid_grant",
+        50034,
+        format!(
+            "The user account {username} does not exist in the {tenant} directory. To sign into this application, the account must be added to the directory."
+        ),
+    )
 }
 
 pub(crate) fn wrong_password() -> AadError {
-    AadError::new("invalid_grant", 50126, "Error validating credentials due to invalid username or password.")
+    AadError::new(
+        "invalid_grant",
+        50126,
+        "Error validating credentials due to invalid username or password.",
+    )
 }
 
 pub(crate) fn locked() -> AadError {
-    AadError::new("invalid_grant", 50053, "The account is locked, you've tried to sign in too many times with an incorrect user ID or password.")
+    AadError::new(
+        "invalid_grant",
+        50053,
+        "The account is locked, you've tried to sign in too many times with an incorrect user ID or password.",
+    )
 }
 
 pub(crate) fn password_expired(base_url: &str) -> AadError {
     AadError::new("invalid_grant", 50055, "The password is expired.")
         .suberror("user_password_expired")
-        .extra("password_change_url", json!(format!("{base_url}/ChangePassword.aspx")))
+        .extra(
+            "password_change_url",
+            json!(format!("{base_url}/ChangePassword.aspx")),
+        )
 }
 
 /// The claims challenge sent with MFA errors.
-pub(crate) const MFA_CLAIMS: &str =
-    r#"{"access_token":{"capolids":{"essential":true,"values":["c1a5f0ad-0000-4000-8000-00000000000a"]}}}"#;
+pub(crate) const MFA_CLAIMS: &str = r#"{"access_token":{"capolids":{"essential":true,"values":["c1a5f0ad-0000-4000-8000-00000000000a"]}}}"#;
 
 pub(crate) fn mfa_required(resource: &str) -> AadError {
     AadError::new("invalid_grant", 50076, format!("Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '{resource}'."))
@@ -175,15 +210,27 @@ pub(crate) fn consent_required(client_id: &str, name: &str) -> AadError {
 }
 
 pub(crate) fn rt_expired() -> AadError {
-    AadError::new("invalid_grant", 700082, "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90.00:00:00.")
+    AadError::new(
+        "invalid_grant",
+        700082,
+        "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90.00:00:00.",
+    )
 }
 
 pub(crate) fn rt_revoked() -> AadError {
-    AadError::new("invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.")
+    AadError::new(
+        "invalid_grant",
+        50173,
+        "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+    )
 }
 
 pub(crate) fn malformed_grant() -> AadError {
-    AadError::new("invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+    AadError::new(
+        "invalid_grant",
+        9002313,
+        "Invalid request. Request is malformed or invalid.",
+    )
 }
 
 pub(crate) fn client_mismatch() -> AadError {

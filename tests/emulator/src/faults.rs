@@ -85,12 +85,20 @@ pub struct FaultRule {
 impl FaultRule {
     /// A rule for the next `n` requests to `endpoint`.
     pub fn next(endpoint: FaultEndpoint, n: u32, kind: FaultKind) -> Self {
-        FaultRule { endpoint, kind, trigger: FaultTrigger::Count { n } }
+        FaultRule {
+            endpoint,
+            kind,
+            trigger: FaultTrigger::Count { n },
+        }
     }
 
     /// A rule firing for a fraction of the requests to `endpoint`.
     pub fn rate(endpoint: FaultEndpoint, fraction: f64, seed: u64, kind: FaultKind) -> Self {
-        FaultRule { endpoint, kind, trigger: FaultTrigger::Rate { fraction, seed } }
+        FaultRule {
+            endpoint,
+            kind,
+            trigger: FaultTrigger::Rate { fraction, seed },
+        }
     }
 }
 
@@ -120,10 +128,16 @@ impl FaultSet {
     pub fn add(&self, rule: FaultRule) {
         let (remaining, rng) = match &rule.trigger {
             FaultTrigger::Count { n } => (*n, 1),
-            FaultTrigger::Rate { seed, .. } => (u32::MAX, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+            FaultTrigger::Rate { seed, .. } => {
+                (u32::MAX, seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+            }
         };
         if let Ok(mut g) = self.rules.lock() {
-            g.push(ActiveRule { rule, remaining, rng });
+            g.push(ActiveRule {
+                rule,
+                remaining,
+                rng,
+            });
         }
     }
 
@@ -166,7 +180,11 @@ mod tests {
     #[test]
     fn count_rule_fires_exactly_n_times_for_its_endpoint() {
         let s = FaultSet::default();
-        s.add(FaultRule::next(FaultEndpoint::Token, 2, FaultKind::InternalServerError));
+        s.add(FaultRule::next(
+            FaultEndpoint::Token,
+            2,
+            FaultKind::InternalServerError,
+        ));
         assert_eq!(s.take(Some(FaultEndpoint::Discovery)), None);
         assert!(s.take(Some(FaultEndpoint::Token)).is_some());
         assert!(s.take(Some(FaultEndpoint::Token)).is_some());
@@ -177,8 +195,15 @@ mod tests {
     fn rate_rule_is_deterministic_and_close_to_fraction() {
         let run = || {
             let s = FaultSet::default();
-            s.add(FaultRule::rate(FaultEndpoint::Any, 0.3, 42, FaultKind::DropConnection));
-            (0..1000).map(|_| s.take(Some(FaultEndpoint::Imds)).is_some()).collect::<Vec<_>>()
+            s.add(FaultRule::rate(
+                FaultEndpoint::Any,
+                0.3,
+                42,
+                FaultKind::DropConnection,
+            ));
+            (0..1000)
+                .map(|_| s.take(Some(FaultEndpoint::Imds)).is_some())
+                .collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());
@@ -188,7 +213,13 @@ mod tests {
 
     #[test]
     fn rule_json_shape_round_trips() {
-        let r = FaultRule::next(FaultEndpoint::Token, 1, FaultKind::TooManyRequests { retry_after_secs: 7 });
+        let r = FaultRule::next(
+            FaultEndpoint::Token,
+            1,
+            FaultKind::TooManyRequests {
+                retry_after_secs: 7,
+            },
+        );
         let j = serde_json::to_string(&r).unwrap();
         assert!(j.contains("\"too_many_requests\""));
         assert_eq!(serde_json::from_str::<FaultRule>(&j).unwrap(), r);

@@ -27,7 +27,9 @@ pub(crate) struct Req {
 }
 
 fn first<'a>(list: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    list.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    list.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 impl Req {
@@ -48,7 +50,8 @@ impl Req {
 
     /// A form field or, failing that, a query parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.f(name).or_else(|| self.q(name).filter(|v| !v.is_empty()))
+        self.f(name)
+            .or_else(|| self.q(name).filter(|v| !v.is_empty()))
     }
 
     /// Path segments (empty ones skipped).
@@ -59,7 +62,9 @@ impl Req {
 
 /// Parses `a=b&c=d` (form or query) into pairs.
 pub(crate) fn parse_pairs(text: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(text).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url::form_urlencoded::parse(text)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 /// An answer to send.
@@ -93,17 +98,29 @@ impl Resp {
 
     /// An HTML page.
     pub fn html(status: u16, body: String) -> Resp {
-        Resp { status, headers: vec![("content-type", "text/html; charset=utf-8".into())], body: Bytes::from(body) }
+        Resp {
+            status,
+            headers: vec![("content-type", "text/html; charset=utf-8".into())],
+            body: Bytes::from(body),
+        }
     }
 
     /// A body with the given content type.
     pub fn typed(status: u16, content_type: &str, body: String) -> Resp {
-        Resp { status, headers: vec![("content-type", content_type.to_string())], body: Bytes::from(body) }
+        Resp {
+            status,
+            headers: vec![("content-type", content_type.to_string())],
+            body: Bytes::from(body),
+        }
     }
 
     /// A 302 redirect.
     pub fn redirect(location: String) -> Resp {
-        Resp { status: 302, headers: vec![("location", location)], body: Bytes::new() }
+        Resp {
+            status: 302,
+            headers: vec![("location", location)],
+            body: Bytes::new(),
+        }
     }
 
     /// Adds a header.
@@ -135,6 +152,9 @@ mod tests {
 
     #[test]
     fn html_escape_neutralises_markup() {
-        assert_eq!(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            html_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

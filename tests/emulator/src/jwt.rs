@@ -52,7 +52,13 @@ impl TokenSigner {
             "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
             "n": b64url(&n), "e": b64url(&e),
         }]});
-        Ok(TokenSigner { key, public, kid, header_b64, jwks })
+        Ok(TokenSigner {
+            key,
+            public,
+            kid,
+            header_b64,
+            jwks,
+        })
     }
 
     /// The key id (`kid`) of the signing key.
@@ -111,7 +117,8 @@ impl ParsedJwt {
     /// Splits and decodes a compact JWT (no signature check).
     pub fn parse(token: &str) -> Result<Self, String> {
         let mut parts = token.trim().split('.');
-        let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(c), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err("not a compact JWS (three segments expected)".into());
         };
@@ -122,7 +129,12 @@ impl ParsedJwt {
         let header = decode_json(h)?;
         let claims = decode_json(c)?;
         let signature = b64_any(s).ok_or("signature is not base64url")?;
-        Ok(ParsedJwt { header, claims, signing_input: format!("{h}.{c}"), signature })
+        Ok(ParsedJwt {
+            header,
+            claims,
+            signing_input: format!("{h}.{c}"),
+            signature,
+        })
     }
 
     /// The `alg` header as one of the accepted algorithms.

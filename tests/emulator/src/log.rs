@@ -45,13 +45,19 @@ pub struct LoggedRequest {
 impl LoggedRequest {
     /// A form field's (possibly masked) value.
     pub fn form_field(&self, name: &str) -> Option<&str> {
-        self.form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A header's (possibly masked) value.
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -101,7 +107,10 @@ impl RequestLog {
     }
 
     pub fn snapshot(&self) -> Vec<LoggedRequest> {
-        self.entries.lock().map(|g| g.iter().cloned().collect()).unwrap_or_default()
+        self.entries
+            .lock()
+            .map(|g| g.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn clear(&self) {
@@ -125,8 +134,16 @@ mod tests {
             "POST",
             "/t/oauth2/v2.0/token",
             &[p("code", "c0de")],
-            &[p("authorization", "Bearer abc"), p("client-request-id", "x")],
-            &[p("password", "hunter2"), p("client_secret", "s3"), p("username", "alice"), p("Refresh_Token", "rt")],
+            &[
+                p("authorization", "Bearer abc"),
+                p("client-request-id", "x"),
+            ],
+            &[
+                p("password", "hunter2"),
+                p("client_secret", "s3"),
+                p("username", "alice"),
+                p("Refresh_Token", "rt"),
+            ],
             200,
         );
         let text = format!("{e:?}");

@@ -21,14 +21,20 @@ struct Args {
 fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut a = Args::default();
     while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            it.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match arg.as_str() {
             "--config" => {
-                a.options.config = EmulatorConfig::from_file(value("--config")?).map_err(|e| e.to_string())?;
+                a.options.config =
+                    EmulatorConfig::from_file(value("--config")?).map_err(|e| e.to_string())?;
             }
             "--listen" => {
                 let v = value("--listen")?;
-                a.options.listen = v.parse::<SocketAddr>().map_err(|e| format!("--listen {v}: {e}"))?;
+                a.options.listen = v
+                    .parse::<SocketAddr>()
+                    .map_err(|e| format!("--listen {v}: {e}"))?;
             }
             "--http" => a.options.https = false,
             "--ca-out" => a.ca_out = Some(value("--ca-out")?.into()),
@@ -44,10 +50,14 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let emulator = Emulator::start(args.options).await.map_err(|e| e.to_string())?;
+    let emulator = Emulator::start(args.options)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut info = emulator.info();
     if let Some(p) = &args.ca_out {
-        emulator.write_ca_pem(p).map_err(|e| format!("--ca-out {}: {e}", p.display()))?;
+        emulator
+            .write_ca_pem(p)
+            .map_err(|e| format!("--ca-out {}: {e}", p.display()))?;
         info.ca_pem_path = Some(p.display().to_string());
     }
     let text = serde_json::to_string_pretty(&info).map_err(|e| e.to_string())?;
@@ -67,7 +77,9 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
     let result = match runtime {
         Ok(rt) => rt.block_on(run(args)),
         Err(e) => Err(e.to_string()),

@@ -30,7 +30,9 @@ pub(crate) fn split(scope: &str) -> Option<(String, String)> {
 }
 
 fn well_formed(scope: &str) -> bool {
-    scope.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
+    scope
+        .chars()
+        .all(|c| c.is_ascii_graphic() && c != '"' && c != '\\')
 }
 
 impl ScopeSet {
@@ -59,13 +61,18 @@ impl ScopeSet {
             if !well_formed(s) {
                 return Err(invalid_scope(&format!("The scope '{s}' is malformed.")));
             }
-            let (r, _) = split(s).ok_or_else(|| invalid_scope(&format!("The scope '{s}' is malformed.")))?;
+            let (r, _) =
+                split(s).ok_or_else(|| invalid_scope(&format!("The scope '{s}' is malformed.")))?;
             match &resource {
                 Some(prev) if !prev.eq_ignore_ascii_case(&r) => {
                     return Err(AadError::new(
                         "invalid_scope",
                         28000,
-                        format!("Provided value for the input parameter scope '{}' is not valid because it contains more than one resource. Scope {} is not valid.", self.other.join(" "), self.other.join(" ")),
+                        format!(
+                            "Provided value for the input parameter scope '{}' is not valid because it contains more than one resource. Scope {} is not valid.",
+                            self.other.join(" "),
+                            self.other.join(" ")
+                        ),
                     ));
                 }
                 _ => resource = Some(r),
@@ -87,7 +94,10 @@ impl ScopeSet {
                 if n == ".default" {
                     for g in &app.granted_scopes {
                         if let Some((gr, gn)) = split(g) {
-                            if gr.eq_ignore_ascii_case(resource) && gn != ".default" && !names.contains(&gn) {
+                            if gr.eq_ignore_ascii_case(resource)
+                                && gn != ".default"
+                                && !names.contains(&gn)
+                            {
                                 names.push(gn);
                             }
                         }
@@ -98,7 +108,11 @@ impl ScopeSet {
             }
         }
         if names.is_empty() {
-            names.push(if resource == GRAPH { "User.Read".into() } else { "user_impersonation".into() });
+            names.push(if resource == GRAPH {
+                "User.Read".into()
+            } else {
+                "user_impersonation".into()
+            });
         }
         names.join(" ")
     }
@@ -118,10 +132,16 @@ impl ScopeSet {
 
 /// Whether the app was granted a scope (`res/.default` grants all of `res`).
 pub(crate) fn granted(app: &AppConfig, scope: &str) -> bool {
-    let Some((res, name)) = split(scope) else { return false };
-    app.granted_scopes.iter().filter_map(|g| split(g)).any(|(gr, gn)| {
-        gr.eq_ignore_ascii_case(&res) && (gn == ".default" || gn.eq_ignore_ascii_case(&name) || name == ".default")
-    })
+    let Some((res, name)) = split(scope) else {
+        return false;
+    };
+    app.granted_scopes
+        .iter()
+        .filter_map(|g| split(g))
+        .any(|(gr, gn)| {
+            gr.eq_ignore_ascii_case(&res)
+                && (gn == ".default" || gn.eq_ignore_ascii_case(&name) || name == ".default")
+        })
 }
 
 #[cfg(test)]
@@ -157,13 +177,18 @@ mod tests {
         assert!(granted(&a, "User.Read"));
         assert!(!granted(&a, "https://unknown.example/Read"));
         let s = ScopeSet::parse("https://unknown.example/Read openid");
-        assert_eq!(s.first_not_granted(&a).as_deref(), Some("https://unknown.example/Read"));
+        assert_eq!(
+            s.first_not_granted(&a).as_deref(),
+            Some("https://unknown.example/Read")
+        );
     }
 
     #[test]
     fn scp_uses_permission_names() {
         let a = app();
-        let s = ScopeSet::parse("https://graph.microsoft.com/User.Read https://graph.microsoft.com/Mail.Read");
+        let s = ScopeSet::parse(
+            "https://graph.microsoft.com/User.Read https://graph.microsoft.com/Mail.Read",
+        );
         assert_eq!(s.scp(&a, GRAPH), "User.Read Mail.Read");
     }
 }

@@ -64,7 +64,9 @@ where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let svc = service_fn(move |req| handle(sh.clone(), scheme, req));
-    let conn = http1::Builder::new().keep_alive(true).serve_connection(io, svc);
+    let conn = http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, svc);
     tokio::select! {
         _ = conn => {}
         _ = stop.changed() => {}
@@ -80,26 +82,43 @@ fn percent_decode(path: &str) -> String {
 
 async fn to_req(sh: &SharedRef, scheme: &str, req: Request<Incoming>) -> Req {
     let (parts, body) = req.into_parts();
-    let body = Limited::new(body, MAX_BODY).collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let header = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-    let is_form = header("content-type").is_some_and(|c| c.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    let is_form = header("content-type").is_some_and(|c| {
+        c.to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
     let raw_query = parts.uri.query().unwrap_or("").to_string();
     let base_url = match header("host") {
         Some(h) if !h.is_empty() => format!("{scheme}://{h}"),
         _ => sh.authority_host.clone(),
     };
     let trace_id = uuid::Uuid::new_v4().to_string();
-    let correlation_id = header("client-request-id").unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let correlation_id =
+        header("client-request-id").unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     Req {
         method: parts.method.as_str().to_string(),
         path: percent_decode(parts.uri.path()),
         query: parse_pairs(raw_query.as_bytes()),
-        form: if is_form { parse_pairs(&body) } else { Vec::new() },
+        form: if is_form {
+            parse_pairs(&body)
+        } else {
+            Vec::new()
+        },
         headers,
         body,
         base_url,
@@ -113,11 +132,14 @@ fn to_response(req: &Req, resp: Resp) -> Response<Full<Bytes>> {
     for (k, v) in &resp.headers {
         b = b.header(*k, v.as_str());
     }
-    b = b.header("x-ms-request-id", req.trace_id.as_str()).header("x-ms-ests-server", "entra-emulator");
+    b = b
+        .header("x-ms-request-id", req.trace_id.as_str())
+        .header("x-ms-ests-server", "entra-emulator");
     if let Some(c) = req.header("client-request-id") {
         b = b.header("client-request-id", c);
     }
-    b.body(Full::new(resp.body.clone())).unwrap_or_else(|_| Response::new(Full::new(resp.body)))
+    b.body(Full::new(resp.body.clone()))
+        .unwrap_or_else(|_| Response::new(Full::new(resp.body)))
 }
 
 async fn handle(
@@ -138,7 +160,10 @@ mod tests {
 
     #[test]
     fn paths_are_percent_decoded_but_plus_is_kept() {
-        assert_eq!(percent_decode("/common/userrealm/alice%40managed.test"), "/common/userrealm/alice@managed.test");
+        assert_eq!(
+            percent_decode("/common/userrealm/alice%40managed.test"),
+            "/common/userrealm/alice@managed.test"
+        );
         assert_eq!(percent_decode("/a+b"), "/a+b");
     }
 }

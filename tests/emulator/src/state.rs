@@ -144,7 +144,10 @@ impl Shared {
         self.config
             .tenants
             .iter()
-            .position(|t| t.tenant_id.eq_ignore_ascii_case(&s) || t.domains.iter().any(|d| d.eq_ignore_ascii_case(&s)))
+            .position(|t| {
+                t.tenant_id.eq_ignore_ascii_case(&s)
+                    || t.domains.iter().any(|d| d.eq_ignore_ascii_case(&s))
+            })
             .map(TenantSel::One)
     }
 
@@ -158,19 +161,32 @@ impl Shared {
 
     /// Finds an app registration visible from the selected tenant.
     pub fn find_app(&self, sel: TenantSel, client_id: &str) -> Option<(usize, &AppConfig)> {
-        self.config.tenants.iter().enumerate().filter(|(i, _)| Self::tenant_matches(sel, *i)).find_map(|(i, t)| {
-            t.apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(client_id)).map(|a| (i, a))
-        })
+        self.config
+            .tenants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Self::tenant_matches(sel, *i))
+            .find_map(|(i, t)| {
+                t.apps
+                    .iter()
+                    .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+                    .map(|a| (i, a))
+            })
     }
 
     /// Finds a user (case-insensitive UPN) visible from the selected tenant.
     pub fn find_user(&self, sel: TenantSel, username: &str) -> Option<UserRef> {
-        self.config.tenants.iter().enumerate().filter(|(i, _)| Self::tenant_matches(sel, *i)).find_map(|(i, t)| {
-            t.users
-                .iter()
-                .position(|u| u.username.eq_ignore_ascii_case(username))
-                .map(|user| UserRef { tenant: i, user })
-        })
+        self.config
+            .tenants
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Self::tenant_matches(sel, *i))
+            .find_map(|(i, t)| {
+                t.users
+                    .iter()
+                    .position(|u| u.username.eq_ignore_ascii_case(username))
+                    .map(|user| UserRef { tenant: i, user })
+            })
     }
 
     /// The first managed user of a tenant (used by auto-approve).
@@ -185,7 +201,10 @@ impl Shared {
     /// The object id of a user.
     pub fn user_oid(&self, u: UserRef) -> String {
         match self.user(u) {
-            Some(cfg) => cfg.object_id.clone().unwrap_or_else(|| derived_guid(&format!("user:{}", cfg.username))),
+            Some(cfg) => cfg
+                .object_id
+                .clone()
+                .unwrap_or_else(|| derived_guid(&format!("user:{}", cfg.username))),
             None => derived_guid("unknown"),
         }
     }
@@ -193,7 +212,10 @@ impl Shared {
     /// The tenant id for the selection, for messages (the segment for multi-tenant forms).
     pub fn tenant_label(&self, sel: TenantSel, seg: &str) -> String {
         match sel {
-            TenantSel::One(i) => self.tenant(i).map(|t| t.tenant_id.clone()).unwrap_or_default(),
+            TenantSel::One(i) => self
+                .tenant(i)
+                .map(|t| t.tenant_id.clone())
+                .unwrap_or_default(),
             TenantSel::Consumers => MSA_TENANT.to_string(),
             _ => seg.to_string(),
         }

@@ -26,7 +26,9 @@ pub struct TlsMaterial {
 
 impl std::fmt::Debug for TlsMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TlsMaterial").field("server_key_pem", &"***").finish_non_exhaustive()
+        f.debug_struct("TlsMaterial")
+            .field("server_key_pem", &"***")
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,15 +72,30 @@ fn build_cert(
     b.set_not_after(Asn1Time::days_from_now(365)?.as_ref())?;
     if ca {
         b.append_extension(BasicConstraints::new().critical().ca().build()?)?;
-        b.append_extension(KeyUsage::new().critical().key_cert_sign().crl_sign().build()?)?;
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .key_cert_sign()
+                .crl_sign()
+                .build()?,
+        )?;
     } else {
         b.append_extension(BasicConstraints::new().build()?)?;
-        b.append_extension(KeyUsage::new().critical().digital_signature().key_encipherment().build()?)?;
+        b.append_extension(
+            KeyUsage::new()
+                .critical()
+                .digital_signature()
+                .key_encipherment()
+                .build()?,
+        )?;
     }
     if sans {
         b.append_extension(ExtendedKeyUsage::new().server_auth().build()?)?;
         let ctx = b.x509v3_context(issuer.map(|(c, _)| c.as_ref()), None);
-        let san = SubjectAlternativeName::new().ip("127.0.0.1").dns("localhost").build(&ctx)?;
+        let san = SubjectAlternativeName::new()
+            .ip("127.0.0.1")
+            .dns("localhost")
+            .build(&ctx)?;
         b.append_extension(san)?;
     }
     let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(None, None))?;
@@ -93,7 +110,8 @@ fn pem(cert: &X509) -> Result<String, EmulatorError> {
 }
 
 fn key_pem(key: &PKey<Private>) -> Result<String, EmulatorError> {
-    String::from_utf8(key.private_key_to_pem_pkcs8()?).map_err(|e| EmulatorError::Crypto(e.to_string()))
+    String::from_utf8(key.private_key_to_pem_pkcs8()?)
+        .map_err(|e| EmulatorError::Crypto(e.to_string()))
 }
 
 impl TlsMaterial {
@@ -104,7 +122,9 @@ impl TlsMaterial {
         let server_key = std::thread::spawn(rsa_key);
         let ca_key = rsa_key()?;
         let ca = build_cert("entra-emulator test CA", &ca_key, None, true, false)?;
-        let key = server_key.join().map_err(|_| EmulatorError::Crypto("key generation thread failed".into()))??;
+        let key = server_key
+            .join()
+            .map_err(|_| EmulatorError::Crypto("key generation thread failed".into()))??;
         let cert = build_cert("localhost", &key, Some((&ca, &ca_key)), false, true)?;
         Ok(TlsMaterial {
             ca_cert_pem: pem(&ca)?,
@@ -155,7 +175,13 @@ impl AppCertificate {
     fn from_cert(cert: X509) -> Result<Self, EmulatorError> {
         let sha1 = cert.digest(MessageDigest::sha1())?.to_vec();
         let sha256 = cert.digest(MessageDigest::sha256())?.to_vec();
-        Ok(AppCertificate { cert_pem: pem(&cert)?, cert, key_pem: None, sha1, sha256 })
+        Ok(AppCertificate {
+            cert_pem: pem(&cert)?,
+            cert,
+            key_pem: None,
+            sha1,
+            sha256,
+        })
     }
 }
 
@@ -171,7 +197,10 @@ mod tests {
         assert!(cert.verify(&ca.public_key().unwrap()).unwrap());
         let sans = cert.subject_alt_names().unwrap();
         assert!(sans.iter().any(|n| n.dnsname() == Some("localhost")));
-        assert!(sans.iter().any(|n| n.ipaddress() == Some(&[127, 0, 0, 1][..])));
+        assert!(
+            sans.iter()
+                .any(|n| n.ipaddress() == Some(&[127, 0, 0, 1][..]))
+        );
         assert!(m.identity().is_ok());
         assert!(!format!("{m:?}").contains("PRIVATE"));
     }

@@ -25,19 +25,30 @@ fn ropc_pairs<'a>(user: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
 #[tokio::test]
 async fn ropc_managed_user_gets_full_user_token_answer() {
     let env = start().await;
-    let a = env.token(&ropc_pairs("alice@managed.test", "alice-password")).await;
+    let a = env
+        .token(&ropc_pairs("alice@managed.test", "alice-password"))
+        .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(a.header("cache-control").as_deref(), Some("no-store, no-cache"));
+    assert_eq!(
+        a.header("cache-control").as_deref(),
+        Some("no-store, no-cache")
+    );
     assert!(a.header("x-ms-request-id").is_some());
     let v = a.json();
     assert_eq!(v["token_type"], "Bearer");
     assert!(v["expires_in"].is_u64() && v["ext_expires_in"].is_u64());
-    assert_eq!(v["scope"], "https://graph.microsoft.com/User.Read openid profile");
+    assert_eq!(
+        v["scope"],
+        "https://graph.microsoft.com/User.Read openid profile"
+    );
     assert!(v["refresh_token"].is_string() && v.get("foci").is_none());
     let ci = v["client_info"].as_str().unwrap();
     assert!(!ci.contains('='));
     let ci: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(ci).unwrap()).unwrap();
-    assert_eq!(ci, json!({"uid": "00000000-0000-0000-0000-00000000a11c", "utid": TENANT}));
+    assert_eq!(
+        ci,
+        json!({"uid": "00000000-0000-0000-0000-00000000a11c", "utid": TENANT})
+    );
     let at = claims(v["access_token"].as_str().unwrap());
     assert_eq!(at["aud"], "https://graph.microsoft.com");
     assert_eq!(at["scp"], "User.Read");
@@ -46,7 +57,10 @@ async fn ropc_managed_user_gets_full_user_token_answer() {
     assert_eq!(at["preferred_username"], "alice@managed.test");
     let id = claims(v["id_token"].as_str().unwrap());
     assert_eq!(id["aud"], PUBLIC);
-    assert_eq!(id["iss"], format!("{}/{TENANT}/v2.0", env.emu.authority_host()));
+    assert_eq!(
+        id["iss"],
+        format!("{}/{TENANT}/v2.0", env.emu.authority_host())
+    );
     assert_eq!(id["oid"], "00000000-0000-0000-0000-00000000a11c");
 }
 
@@ -65,8 +79,18 @@ async fn ropc_errors_match_entra_codes() {
     let cases: &[(&str, &str, &str, u64)] = &[
         ("alice@managed.test", "wrong", "invalid_grant", 50126),
         ("nobody@managed.test", "x", "invalid_grant", 50034),
-        ("locked@managed.test", "locked-password", "invalid_grant", 50053),
-        ("expired@managed.test", "expired-password", "invalid_grant", 50055),
+        (
+            "locked@managed.test",
+            "locked-password",
+            "invalid_grant",
+            50053,
+        ),
+        (
+            "expired@managed.test",
+            "expired-password",
+            "invalid_grant",
+            50055,
+        ),
         ("mfa@managed.test", "mfa-password", "invalid_grant", 50076),
         ("bob@federated.test", "bob-password", "invalid_grant", 50126),
     ];
@@ -74,11 +98,17 @@ async fn ropc_errors_match_entra_codes() {
         let a = env.token(&ropc_pairs(user, pw)).await;
         assert_aad(&a, 400, err, *code);
     }
-    let mfa = env.token(&ropc_pairs("mfa@managed.test", "mfa-password")).await.json();
+    let mfa = env
+        .token(&ropc_pairs("mfa@managed.test", "mfa-password"))
+        .await
+        .json();
     assert_eq!(mfa["suberror"], "basic_action");
     let challenge: Value = serde_json::from_str(mfa["claims"].as_str().unwrap()).unwrap();
     assert!(challenge["access_token"].is_object());
-    let exp = env.token(&ropc_pairs("expired@managed.test", "expired-password")).await.json();
+    let exp = env
+        .token(&ropc_pairs("expired@managed.test", "expired-password"))
+        .await
+        .json();
     assert_eq!(exp["suberror"], "user_password_expired");
     assert!(exp["password_change_url"].is_string());
 }
@@ -105,20 +135,40 @@ async fn app_level_errors_match_entra_codes() {
     p[1] = ("client_id", CONF);
     assert_aad(&env.token(&p).await, 401, "invalid_client", 7000218);
     // 90002 at the token endpoint.
-    let a = env.post("/nonexistent.example/oauth2/v2.0/token", &ropc_pairs("alice@managed.test", "x")).await;
+    let a = env
+        .post(
+            "/nonexistent.example/oauth2/v2.0/token",
+            &ropc_pairs("alice@managed.test", "x"),
+        )
+        .await;
     assert_aad(&a, 400, "invalid_request", 90002);
     // correlation id echoes client-request-id.
-    let a = env.post_with(&env.token_path(), &ropc_pairs("alice@managed.test", "bad"), &[("client-request-id", "cid-1")]).await;
+    let a = env
+        .post_with(
+            &env.token_path(),
+            &ropc_pairs("alice@managed.test", "bad"),
+            &[("client-request-id", "cid-1")],
+        )
+        .await;
     assert_eq!(a.json()["correlation_id"], "cid-1");
     assert_eq!(a.header("client-request-id").as_deref(), Some("cid-1"));
-    assert_eq!(a.header("x-ms-request-id").unwrap(), a.json()["trace_id"].as_str().unwrap());
+    assert_eq!(
+        a.header("x-ms-request-id").unwrap(),
+        a.json()["trace_id"].as_str().unwrap()
+    );
 }
 
 #[tokio::test]
 async fn client_credentials_with_secret_returns_app_token_only() {
     let env = start().await;
     let a = env
-        .token(&[("grant_type", "client_credentials"), ("client_id", CONF), ("client_secret", SECRET), ("scope", "https://graph.microsoft.com/.default"), ("client_info", "1")])
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CONF),
+            ("client_secret", SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_info", "1"),
+        ])
         .await;
     assert_eq!(a.status, 200, "{}", a.text);
     let v = a.json();
@@ -129,13 +179,29 @@ async fn client_credentials_with_secret_returns_app_token_only() {
     assert_eq!(at["idtyp"], "app");
     assert_eq!(at["azp"], CONF);
     let bad = env
-        .token(&[("grant_type", "client_credentials"), ("client_id", CONF), ("client_secret", "nope"), ("scope", "https://graph.microsoft.com/.default")])
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CONF),
+            ("client_secret", "nope"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
         .await;
     assert_aad(&bad, 401, "invalid_client", 7000215);
-    let none = env.token(&[("grant_type", "client_credentials"), ("client_id", CONF), ("scope", "https://graph.microsoft.com/.default")]).await;
+    let none = env
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CONF),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .await;
     assert_aad(&none, 401, "invalid_client", 7000218);
     let scope = env
-        .token(&[("grant_type", "client_credentials"), ("client_id", CONF), ("client_secret", SECRET), ("scope", "User.Read")])
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CONF),
+            ("client_secret", SECRET),
+            ("scope", "User.Read"),
+        ])
         .await;
     assert_aad(&scope, 400, "invalid_scope", 1002012);
 }
@@ -145,45 +211,74 @@ async fn cae_capabilities_give_long_lived_token_with_xms_cc_and_refresh_in() {
     let env = start().await;
     let claims_param = r#"{"access_token": {"xms_cc": {"values": ["CP1"]}}}"#;
     let v = env
-        .token(&[("grant_type", "client_credentials"), ("client_id", CONF), ("client_secret", SECRET), ("scope", "https://graph.microsoft.com/.default"), ("claims", claims_param)])
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CONF),
+            ("client_secret", SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("claims", claims_param),
+        ])
         .await
         .json();
     assert_eq!(v["expires_in"], 86399);
     assert!(v["refresh_in"].is_u64());
-    assert_eq!(claims(v["access_token"].as_str().unwrap())["xms_cc"], json!(["CP1"]));
+    assert_eq!(
+        claims(v["access_token"].as_str().unwrap())["xms_cc"],
+        json!(["CP1"])
+    );
 }
 
 fn assertion(env: &Env, alg: &str, key_pem: Option<&[u8]>) -> String {
     let info = env.emu.info();
     let app = info.apps.iter().find(|a| a.client_id == CONF).unwrap();
-    let cert = X509::from_pem(&std::fs::read(app.certificate_pem_path.as_ref().unwrap()).unwrap()).unwrap();
+    let cert = X509::from_pem(&std::fs::read(app.certificate_pem_path.as_ref().unwrap()).unwrap())
+        .unwrap();
     let own_key = std::fs::read(app.private_key_pem_path.as_ref().unwrap()).unwrap();
     let key = PKey::private_key_from_pem(key_pem.unwrap_or(&own_key)).unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
     let aud = env.url(&env.token_path());
     let (header, payload) = if alg == "PS256" {
         let t = URL_SAFE.encode(cert.digest(MessageDigest::sha256()).unwrap());
         // .NET style: exp/nbf as strings, unpadded thumbprint is also fine; here padded.
-        (json!({"alg": "PS256", "typ": "JWT", "x5t#S256": t}), json!({"aud": aud, "iss": CONF, "sub": CONF, "jti": "j", "nbf": format!("{}", now as u64), "exp": format!("{}", now as u64 + 600)}))
+        (
+            json!({"alg": "PS256", "typ": "JWT", "x5t#S256": t}),
+            json!({"aud": aud, "iss": CONF, "sub": CONF, "jti": "j", "nbf": format!("{}", now as u64), "exp": format!("{}", now as u64 + 600)}),
+        )
     } else {
         let t = URL_SAFE.encode(cert.digest(MessageDigest::sha1()).unwrap());
-        (json!({"alg": "RS256", "typ": "JWT", "x5t": t}), json!({"aud": aud, "iss": CONF, "sub": CONF, "jti": "j", "iat": now, "exp": now + 600.0}))
+        (
+            json!({"alg": "RS256", "typ": "JWT", "x5t": t}),
+            json!({"aud": aud, "iss": CONF, "sub": CONF, "jti": "j", "iat": now, "exp": now + 600.0}),
+        )
     };
-    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(payload.to_string()));
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(payload.to_string())
+    );
     let mut s = Signer::new(MessageDigest::sha256(), &key).unwrap();
     if alg == "PS256" {
         s.set_rsa_padding(Padding::PKCS1_PSS).unwrap();
         s.set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH).unwrap();
     }
     s.update(input.as_bytes()).unwrap();
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(s.sign_to_vec().unwrap()))
+    format!(
+        "{input}.{}",
+        URL_SAFE_NO_PAD.encode(s.sign_to_vec().unwrap())
+    )
 }
 
 async fn cc_with_assertion(env: &Env, jwt: &str) -> Answer {
     env.token(&[
         ("grant_type", "client_credentials"),
         ("client_id", CONF),
-        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
         ("client_assertion", jwt),
         ("scope", "https://graph.microsoft.com/.default"),
     ])
@@ -196,20 +291,31 @@ async fn client_assertion_rs256_and_ps256_accepted_wrong_key_rejected() {
     for alg in ["RS256", "PS256"] {
         let a = cc_with_assertion(&env, &assertion(&env, alg, None)).await;
         assert_eq!(a.status, 200, "{alg}: {}", a.text);
-        assert_eq!(claims(a.json()["access_token"].as_str().unwrap())["azpacr"], "2");
+        assert_eq!(
+            claims(a.json()["access_token"].as_str().unwrap())["azpacr"],
+            "2"
+        );
     }
-    let other = openssl::rsa::Rsa::generate(2048).unwrap().private_key_to_pem().unwrap();
+    let other = openssl::rsa::Rsa::generate(2048)
+        .unwrap()
+        .private_key_to_pem()
+        .unwrap();
     let a = cc_with_assertion(&env, &assertion(&env, "RS256", Some(&other))).await;
     assert_aad(&a, 401, "invalid_client", 700027);
 }
 
 async fn authorize(env: &Env, query: &[(&str, &str)]) -> Answer {
-    env.get(&format!("/{TENANT}/oauth2/v2.0/authorize?{}", form(query))).await
+    env.get(&format!("/{TENANT}/oauth2/v2.0/authorize?{}", form(query)))
+        .await
 }
 
 fn location_params(a: &Answer) -> Vec<(String, String)> {
     let loc = a.header("location").expect("redirect");
-    url::Url::parse(&loc).unwrap().query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    url::Url::parse(&loc)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 fn param<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
@@ -223,9 +329,16 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 async fn auth_code_with_pkce_is_single_use_and_checks_verifier() {
     let env = start().await;
     let q = [
-        ("client_id", PUBLIC), ("response_type", "code"), ("redirect_uri", "http://localhost:8400"),
-        ("scope", GRAPH_USER_SCOPES), ("state", "st8"), ("code_challenge", CHALLENGE),
-        ("code_challenge_method", "S256"), ("nonce", "n0nce"), ("client_info", "1"), ("login_hint", "alice@managed.test"),
+        ("client_id", PUBLIC),
+        ("response_type", "code"),
+        ("redirect_uri", "http://localhost:8400"),
+        ("scope", GRAPH_USER_SCOPES),
+        ("state", "st8"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+        ("nonce", "n0nce"),
+        ("client_info", "1"),
+        ("login_hint", "alice@managed.test"),
     ];
     let a = authorize(&env, &q).await;
     assert_eq!(a.status, 302, "{}", a.text);
@@ -236,21 +349,50 @@ async fn auth_code_with_pkce_is_single_use_and_checks_verifier() {
     let redeem = |verifier: &'static str, code: String| {
         let env = &env;
         async move {
-            env.token(&[("grant_type", "authorization_code"), ("client_id", PUBLIC), ("code", &code), ("redirect_uri", "http://localhost:8400"), ("scope", GRAPH_USER_SCOPES), ("code_verifier", verifier), ("client_info", "1")]).await
+            env.token(&[
+                ("grant_type", "authorization_code"),
+                ("client_id", PUBLIC),
+                ("code", &code),
+                ("redirect_uri", "http://localhost:8400"),
+                ("scope", GRAPH_USER_SCOPES),
+                ("code_verifier", verifier),
+                ("client_info", "1"),
+            ])
+            .await
         }
     };
-    assert_aad(&redeem("wrong-verifier", code.clone()).await, 400, "invalid_grant", 501481);
+    assert_aad(
+        &redeem("wrong-verifier", code.clone()).await,
+        400,
+        "invalid_grant",
+        501481,
+    );
     let ok = redeem(VERIFIER, code.clone()).await;
     assert_eq!(ok.status, 200, "{}", ok.text);
-    assert_eq!(claims(ok.json()["id_token"].as_str().unwrap())["nonce"], "n0nce");
+    assert_eq!(
+        claims(ok.json()["id_token"].as_str().unwrap())["nonce"],
+        "n0nce"
+    );
     assert_aad(&redeem(VERIFIER, code).await, 400, "invalid_grant", 54005);
-    assert_aad(&redeem(VERIFIER, "garbage".into()).await, 400, "invalid_grant", 9002313);
+    assert_aad(
+        &redeem(VERIFIER, "garbage".into()).await,
+        400,
+        "invalid_grant",
+        9002313,
+    );
 }
 
 #[tokio::test]
 async fn authorize_checks_redirect_and_supports_form_post_and_prompt_none() {
     let env = start().await;
-    let base = |redirect: &'static str| vec![("client_id", PUBLIC), ("response_type", "code"), ("redirect_uri", redirect), ("scope", "openid profile")];
+    let base = |redirect: &'static str| {
+        vec![
+            ("client_id", PUBLIC),
+            ("response_type", "code"),
+            ("redirect_uri", redirect),
+            ("scope", "openid profile"),
+        ]
+    };
     let bad = authorize(&env, &base("https://evil.example/cb")).await;
     assert_eq!(bad.status, 400);
     assert!(bad.text.contains("AADSTS50011"));
@@ -265,7 +407,9 @@ async fn authorize_checks_redirect_and_supports_form_post_and_prompt_none() {
     q.push(("login_hint", "alice@managed.test"));
     let a = authorize(&env, &q).await;
     assert_eq!(a.status, 200);
-    assert!(a.text.contains("name=\"code\"") && a.text.contains("action=\"http://localhost:1234\""));
+    assert!(
+        a.text.contains("name=\"code\"") && a.text.contains("action=\"http://localhost:1234\"")
+    );
     // No hint: the sign-in form.
     let form_page = authorize(&env, &base("http://localhost:1234")).await;
     assert_eq!(form_page.status, 200);
@@ -275,7 +419,13 @@ async fn authorize_checks_redirect_and_supports_form_post_and_prompt_none() {
 #[tokio::test]
 async fn device_code_states_pending_approved_declined_expired_bad() {
     let env = start().await;
-    let dc = env.post(&format!("/{TENANT}/oauth2/v2.0/devicecode"), &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)]).await.json();
+    let dc = env
+        .post(
+            &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+            &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)],
+        )
+        .await
+        .json();
     let user_code = dc["user_code"].as_str().unwrap().to_string();
     assert_eq!(user_code.len(), 9);
     assert_eq!(dc["expires_in"], 900);
@@ -285,59 +435,136 @@ async fn device_code_states_pending_approved_declined_expired_bad() {
     let device_code = dc["device_code"].as_str().unwrap().to_string();
     let poll = |grant: &'static str, code: String| {
         let env = &env;
-        async move { env.token(&[("grant_type", grant), ("client_id", PUBLIC), ("device_code", &code), ("code", &code)]).await }
+        async move {
+            env.token(&[
+                ("grant_type", grant),
+                ("client_id", PUBLIC),
+                ("device_code", &code),
+                ("code", &code),
+            ])
+            .await
+        }
     };
     let long = "urn:ietf:params:oauth:grant-type:device_code";
-    assert_aad(&poll(long, device_code.clone()).await, 400, "authorization_pending", 70016);
-    env.emu.approve_device_code(&user_code, "alice@managed.test").unwrap();
+    assert_aad(
+        &poll(long, device_code.clone()).await,
+        400,
+        "authorization_pending",
+        70016,
+    );
+    env.emu
+        .approve_device_code(&user_code, "alice@managed.test")
+        .unwrap();
     let ok = poll("device_code", device_code.clone()).await;
     assert_eq!(ok.status, 200, "{}", ok.text);
     assert!(ok.json()["refresh_token"].is_string());
-    assert_eq!(poll(long, device_code).await.json()["error"], "bad_verification_code");
+    assert_eq!(
+        poll(long, device_code).await.json()["error"],
+        "bad_verification_code"
+    );
 
-    for (action, error) in [("deny", "authorization_declined"), ("expire", "expired_token")] {
-        let dc = env.post(&format!("/{TENANT}/oauth2/v2.0/devicecode"), &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)]).await.json();
+    for (action, error) in [
+        ("deny", "authorization_declined"),
+        ("expire", "expired_token"),
+    ] {
+        let dc = env
+            .post(
+                &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+                &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)],
+            )
+            .await
+            .json();
         let uc = dc["user_code"].as_str().unwrap();
         // Through the admin HTTP endpoint this time.
-        let r = env.post(&format!("/_emulator/device/{action}"), &[("user_code", uc)]).await;
+        let r = env
+            .post(&format!("/_emulator/device/{action}"), &[("user_code", uc)])
+            .await;
         assert_eq!(r.status, 200, "{}", r.text);
         let a = poll(long, dc["device_code"].as_str().unwrap().to_string()).await;
         assert_eq!(a.status, 400);
         assert_eq!(a.json()["error"], error);
     }
-    assert!(env.emu.approve_device_code("NOSUCHCOD", "alice@managed.test").is_err());
+    assert!(
+        env.emu
+            .approve_device_code("NOSUCHCOD", "alice@managed.test")
+            .is_err()
+    );
 }
 
 #[tokio::test]
 async fn auto_approve_succeeds_on_second_poll() {
-    let env = start_with(entra_emulator::StartOptions { auto_approve_device_codes: true, ..Default::default() }).await;
-    let dc = env.post(&format!("/{TENANT}/oauth2/v2.0/devicecode"), &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)]).await.json();
+    let env = start_with(entra_emulator::StartOptions {
+        auto_approve_device_codes: true,
+        ..Default::default()
+    })
+    .await;
+    let dc = env
+        .post(
+            &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+            &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)],
+        )
+        .await
+        .json();
     let code = dc["device_code"].as_str().unwrap();
-    let p = [("grant_type", "device_code"), ("client_id", PUBLIC), ("device_code", code)];
+    let p = [
+        ("grant_type", "device_code"),
+        ("client_id", PUBLIC),
+        ("device_code", code),
+    ];
     assert_eq!(env.token(&p).await.json()["error"], "authorization_pending");
     let ok = env.token(&p).await;
     assert_eq!(ok.status, 200, "{}", ok.text);
-    assert_eq!(claims(ok.json()["id_token"].as_str().unwrap())["preferred_username"], "alice@managed.test");
+    assert_eq!(
+        claims(ok.json()["id_token"].as_str().unwrap())["preferred_username"],
+        "alice@managed.test"
+    );
 }
 
 async fn refresh(env: &Env, client_id: &str, rt: &str) -> Answer {
-    env.token(&[("grant_type", "refresh_token"), ("client_id", client_id), ("refresh_token", rt), ("scope", GRAPH_USER_SCOPES), ("client_info", "1")]).await
+    env.token(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", client_id),
+        ("refresh_token", rt),
+        ("scope", GRAPH_USER_SCOPES),
+        ("client_info", "1"),
+    ])
+    .await
 }
 
 #[tokio::test]
 async fn refresh_rotates_and_old_token_stays_valid_until_revoked_or_expired() {
     let env = start().await;
-    let rt1 = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["refresh_token"].as_str().unwrap().to_string();
+    let rt1 = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let a = refresh(&env, PUBLIC, &rt1).await;
     assert_eq!(a.status, 200, "{}", a.text);
     let rt2 = a.json()["refresh_token"].as_str().unwrap().to_string();
     assert_ne!(rt1, rt2);
-    assert_eq!(refresh(&env, PUBLIC, &rt1).await.status, 200, "Entra keeps used RTs valid");
+    assert_eq!(
+        refresh(&env, PUBLIC, &rt1).await.status,
+        200,
+        "Entra keeps used RTs valid"
+    );
     assert_eq!(env.emu.revoke_refresh_tokens("alice@managed.test"), 3);
-    assert_aad(&refresh(&env, PUBLIC, &rt2).await, 400, "invalid_grant", 50173);
-    let rt3 = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["refresh_token"].as_str().unwrap().to_string();
+    assert_aad(
+        &refresh(&env, PUBLIC, &rt2).await,
+        400,
+        "invalid_grant",
+        50173,
+    );
+    let rt3 = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     env.emu.expire_refresh_tokens();
-    assert_aad(&refresh(&env, PUBLIC, &rt3).await, 400, "invalid_grant", 700082);
+    assert_aad(
+        &refresh(&env, PUBLIC, &rt3).await,
+        400,
+        "invalid_grant",
+        700082,
+    );
 }
 
 #[tokio::test]
@@ -361,11 +588,23 @@ async fn foci_family_token_serves_family_members_and_rejects_others() {
 async fn on_behalf_of_checks_signature_and_audience() {
     let env = start().await;
     let api_scope = format!("api://{API}/access_as_user offline_access openid profile");
-    let incoming = env.ropc(PUBLIC, &api_scope).await["access_token"].as_str().unwrap().to_string();
+    let incoming = env.ropc(PUBLIC, &api_scope).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let obo = |client: &'static str, assertion: String| {
         let env = &env;
         async move {
-            env.token(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("client_id", client), ("client_secret", SECRET), ("requested_token_use", "on_behalf_of"), ("assertion", &assertion), ("scope", GRAPH_USER_SCOPES), ("client_info", "1")]).await
+            env.token(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("client_id", client),
+                ("client_secret", SECRET),
+                ("requested_token_use", "on_behalf_of"),
+                ("assertion", &assertion),
+                ("scope", GRAPH_USER_SCOPES),
+                ("client_info", "1"),
+            ])
+            .await
         }
     };
     for middle in [API, CONF] {
@@ -377,7 +616,10 @@ async fn on_behalf_of_checks_signature_and_audience() {
         assert_eq!(at["preferred_username"], "alice@managed.test");
     }
     // Token for Graph presented to the API: wrong audience.
-    let graph_token = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["access_token"].as_str().unwrap().to_string();
+    let graph_token = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_aad(&obo(API, graph_token).await, 400, "invalid_grant", 500131);
     let mut tampered = incoming.clone();
     tampered.truncate(incoming.len() - 4);
@@ -411,12 +653,32 @@ async fn federated_user_via_wstrust_and_saml_grant() {
     let end = text.find("</saml:Assertion>").unwrap() + "</saml:Assertion>".len();
     let assertion = URL_SAFE_NO_PAD.encode(&text[start..end]);
     let a = env
-        .token(&[("grant_type", "urn:ietf:params:oauth:grant-type:saml1_1-bearer"), ("client_id", PUBLIC), ("assertion", &assertion), ("scope", GRAPH_USER_SCOPES), ("client_info", "1")])
+        .token(&[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:saml1_1-bearer",
+            ),
+            ("client_id", PUBLIC),
+            ("assertion", &assertion),
+            ("scope", GRAPH_USER_SCOPES),
+            ("client_info", "1"),
+        ])
         .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(claims(a.json()["id_token"].as_str().unwrap())["preferred_username"], "bob@federated.test");
+    assert_eq!(
+        claims(a.json()["id_token"].as_str().unwrap())["preferred_username"],
+        "bob@federated.test"
+    );
     let bad = env
-        .token(&[("grant_type", "urn:ietf:params:oauth:grant-type:saml1_1-bearer"), ("client_id", PUBLIC), ("assertion", "PHNhbWw+"), ("scope", GRAPH_USER_SCOPES)])
+        .token(&[
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:saml1_1-bearer",
+            ),
+            ("client_id", PUBLIC),
+            ("assertion", "PHNhbWw+"),
+            ("scope", GRAPH_USER_SCOPES),
+        ])
         .await;
     assert_aad(&bad, 400, "invalid_grant", 50008);
 }

@@ -7,15 +7,34 @@ use std::io::{BufRead, BufReader, Read};
 use std::time::{Duration, Instant};
 
 fn cc() -> Vec<(&'static str, &'static str)> {
-    vec![("grant_type", "client_credentials"), ("client_id", CONF), ("client_secret", SECRET), ("scope", "https://graph.microsoft.com/.default")]
+    vec![
+        ("grant_type", "client_credentials"),
+        ("client_id", CONF),
+        ("client_secret", SECRET),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ]
 }
 
 #[tokio::test]
 async fn status_faults_fire_for_count_then_stop() {
     let env = start().await;
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Token, 1, FaultKind::TooManyRequests { retry_after_secs: 7 }));
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Token, 1, FaultKind::InternalServerError));
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Token, 1, FaultKind::ServiceUnavailable));
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::TooManyRequests {
+            retry_after_secs: 7,
+        },
+    ));
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::InternalServerError,
+    ));
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::ServiceUnavailable,
+    ));
     let a = env.token(&cc()).await;
     assert_eq!(a.status, 429);
     assert_eq!(a.header("retry-after").as_deref(), Some("7"));
@@ -23,8 +42,17 @@ async fn status_faults_fire_for_count_then_stop() {
     assert_eq!(env.token(&cc()).await.status, 503);
     assert_eq!(env.token(&cc()).await.status, 200);
     // A token fault does not touch discovery.
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Token, 1, FaultKind::InternalServerError));
-    assert_eq!(env.get(&format!("/{TENANT}/v2.0/.well-known/openid-configuration")).await.status, 200);
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::InternalServerError,
+    ));
+    assert_eq!(
+        env.get(&format!("/{TENANT}/v2.0/.well-known/openid-configuration"))
+            .await
+            .status,
+        200
+    );
     env.emu.clear_faults();
     assert_eq!(env.token(&cc()).await.status, 200);
 }
@@ -32,14 +60,26 @@ async fn status_faults_fire_for_count_then_stop() {
 #[tokio::test]
 async fn body_faults_truncate_malform_or_drop_access_token() {
     let env = start().await;
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Token, 1, FaultKind::TruncatedJson));
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::TruncatedJson,
+    ));
     let t = env.token(&cc()).await;
     assert_eq!(t.status, 200);
     assert!(serde_json::from_str::<serde_json::Value>(&t.text).is_err());
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Token, 1, FaultKind::MalformedJson));
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::MalformedJson,
+    ));
     let m = env.token(&cc()).await;
     assert!(serde_json::from_str::<serde_json::Value>(&m.text).is_err());
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Token, 1, FaultKind::MissingAccessToken));
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::MissingAccessToken,
+    ));
     let v = env.token(&cc()).await;
     assert_eq!(v.status, 200);
     assert!(v.json().get("access_token").is_none());
@@ -49,12 +89,27 @@ async fn body_faults_truncate_malform_or_drop_access_token() {
 #[tokio::test]
 async fn dropped_connection_and_latency() {
     let env = start().await;
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Discovery, 1, FaultKind::DropConnection));
-    let r = env.http.get(env.url(&format!("/{TENANT}/v2.0/.well-known/openid-configuration"))).send().await;
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Discovery,
+        1,
+        FaultKind::DropConnection,
+    ));
+    let r = env
+        .http
+        .get(env.url(&format!("/{TENANT}/v2.0/.well-known/openid-configuration")))
+        .send()
+        .await;
     assert!(r.is_err(), "expected a transport error");
-    env.emu.inject_fault(FaultRule::next(FaultEndpoint::Any, 1, FaultKind::Latency { millis: 300 }));
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Any,
+        1,
+        FaultKind::Latency { millis: 300 },
+    ));
     let t0 = Instant::now();
-    assert_eq!(env.get("/common/userrealm/alice@managed.test").await.status, 200);
+    assert_eq!(
+        env.get("/common/userrealm/alice@managed.test").await.status,
+        200
+    );
     assert!(t0.elapsed() >= Duration::from_millis(300));
     assert_eq!(env.emu.requests().last().map(|r| r.status), Some(200));
 }
@@ -63,7 +118,13 @@ async fn dropped_connection_and_latency() {
 async fn rate_faults_hit_about_the_fraction_via_admin_endpoint() {
     let env = start().await;
     let rule = r#"{"endpoint":"userrealm","kind":{"type":"internal_server_error"},"trigger":{"type":"rate","fraction":0.5,"seed":7}}"#;
-    let r = env.http.post(env.url("/_emulator/faults")).body(rule).send().await.unwrap();
+    let r = env
+        .http
+        .post(env.url("/_emulator/faults"))
+        .body(rule)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let mut errors = 0;
     for _ in 0..40 {
@@ -72,18 +133,46 @@ async fn rate_faults_hit_about_the_fraction_via_admin_endpoint() {
         }
     }
     assert!((8..=32).contains(&errors), "{errors}");
-    let r = env.http.delete(env.url("/_emulator/faults")).send().await.unwrap();
+    let r = env
+        .http
+        .delete(env.url("/_emulator/faults"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(env.get("/common/userrealm/alice@managed.test").await.status, 200);
+    assert_eq!(
+        env.get("/common/userrealm/alice@managed.test").await.status,
+        200
+    );
 }
 
 #[tokio::test]
 async fn request_log_records_fields_and_masks_every_secret() {
     let env = start().await;
-    let rt = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["refresh_token"].as_str().unwrap().to_string();
-    env.token(&[("grant_type", "refresh_token"), ("client_id", PUBLIC), ("refresh_token", &rt), ("scope", GRAPH_USER_SCOPES)]).await;
+    let rt = env.ropc(PUBLIC, GRAPH_USER_SCOPES).await["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.token(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", PUBLIC),
+        ("refresh_token", &rt),
+        ("scope", GRAPH_USER_SCOPES),
+    ])
+    .await;
     env.token(&cc()).await;
-    env.post_with(&env.token_path(), &[("grant_type", "authorization_code"), ("client_id", PUBLIC), ("code", "the-code"), ("code_verifier", "the-verifier"), ("redirect_uri", "http://localhost")], &[("Authorization", "Bearer top-secret")]).await;
+    env.post_with(
+        &env.token_path(),
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", PUBLIC),
+            ("code", "the-code"),
+            ("code_verifier", "the-verifier"),
+            ("redirect_uri", "http://localhost"),
+        ],
+        &[("Authorization", "Bearer top-secret")],
+    )
+    .await;
     let log = env.emu.requests();
     assert_eq!(log.len(), 4);
     let first = &log[0];
@@ -93,7 +182,14 @@ async fn request_log_records_fields_and_masks_every_secret() {
     assert_eq!(first.form_field("password"), Some("***"));
     assert_eq!(first.status, 200);
     let all = format!("{log:?}") + &serde_json::to_string(&log).unwrap();
-    for secret in ["alice-password", rt.as_str(), SECRET, "the-code", "the-verifier", "top-secret"] {
+    for secret in [
+        "alice-password",
+        rt.as_str(),
+        SECRET,
+        "the-code",
+        "the-verifier",
+        "top-secret",
+    ] {
         assert!(!all.contains(secret), "secret {secret} leaked into the log");
     }
     // Same through the admin endpoint.
@@ -105,10 +201,17 @@ async fn request_log_records_fields_and_masks_every_secret() {
 
 #[tokio::test]
 async fn plain_http_mode_serves_without_tls() {
-    let env = start_with(StartOptions { https: false, ..Default::default() }).await;
+    let env = start_with(StartOptions {
+        https: false,
+        ..Default::default()
+    })
+    .await;
     assert!(env.emu.authority_host().starts_with("http://127.0.0.1:"));
     assert!(env.emu.ca_pem().is_none());
-    let v = env.get(&format!("/{TENANT}/v2.0/.well-known/openid-configuration")).await.json();
+    let v = env
+        .get(&format!("/{TENANT}/v2.0/.well-known/openid-configuration"))
+        .await
+        .json();
     assert!(v["issuer"].as_str().unwrap().starts_with("http://"));
     assert!(env.emu.info().ca_pem_path.is_none());
 }
@@ -134,15 +237,28 @@ async fn toml_config_file_round_trips_and_is_served() {
     let config = EmulatorConfig::from_file(&path).unwrap();
     let again = EmulatorConfig::from_toml_str(&config.to_toml_string().unwrap()).unwrap();
     assert_eq!(config, again);
-    let env = start_with(StartOptions { config, ..Default::default() }).await;
+    let env = start_with(StartOptions {
+        config,
+        ..Default::default()
+    })
+    .await;
     let a = env
         .post(
             "/contoso.test/oauth2/v2.0/token",
-            &[("grant_type", "password"), ("client_id", "app-1"), ("username", "dora@contoso.test"), ("password", "dora-pw"), ("scope", "User.Read openid")],
+            &[
+                ("grant_type", "password"),
+                ("client_id", "app-1"),
+                ("username", "dora@contoso.test"),
+                ("password", "dora-pw"),
+                ("scope", "User.Read openid"),
+            ],
         )
         .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(claims(a.json()["access_token"].as_str().unwrap())["tid"], "12345678-1234-1234-1234-123456789012");
+    assert_eq!(
+        claims(a.json()["access_token"].as_str().unwrap())["tid"],
+        "12345678-1234-1234-1234-123456789012"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -177,14 +293,30 @@ fn binary_starts_quickly_and_prints_info_json() {
     let mut rest = String::new();
     let _ = reader.read_to_string(&mut rest);
     let printed: serde_json::Value = serde_json::from_str(&out).expect("info JSON on stdout");
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&info_path).unwrap()).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&info_path).unwrap()).unwrap();
     assert_eq!(printed, written);
-    assert!(printed["authority_host"].as_str().unwrap().starts_with("https://127.0.0.1:"));
+    assert!(
+        printed["authority_host"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://127.0.0.1:")
+    );
     assert_eq!(printed["ca_pem_path"], ca_path.display().to_string());
-    assert!(std::fs::read_to_string(&ca_path).unwrap().contains("BEGIN CERTIFICATE"));
+    assert!(
+        std::fs::read_to_string(&ca_path)
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
     assert_eq!(printed["tenants"][0]["tenant_id"], TENANT);
     assert_eq!(printed["users"][0]["kind"], "managed");
-    let conf = printed["apps"].as_array().unwrap().iter().find(|a| a["client_id"] == CONF).unwrap().clone();
+    let conf = printed["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["client_id"] == CONF)
+        .unwrap()
+        .clone();
     assert_eq!(conf["kind"], "confidential");
     assert_eq!(conf["client_secret"], SECRET);
     assert!(conf["certificate_pem_path"].is_string() && conf["private_key_pem_path"].is_string());
@@ -195,7 +327,10 @@ fn binary_starts_quickly_and_prints_info_json() {
 
 #[test]
 fn binary_rejects_unknown_arguments() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_entra-emulator")).arg("--bogus").output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_entra-emulator"))
+        .arg("--bogus")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
 }

@@ -13,7 +13,11 @@ use crate::routes::devicecode;
 use crate::state::Shared;
 
 fn field(req: &Req, json_body: &Value, name: &str) -> Option<String> {
-    json_body.get(name).and_then(Value::as_str).map(str::to_string).or_else(|| req.param(name).map(str::to_string))
+    json_body
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| req.param(name).map(str::to_string))
 }
 
 fn result(r: Result<(), impl std::fmt::Display>) -> Resp {
@@ -63,6 +67,9 @@ pub(crate) fn handle(sh: &Shared, req: &Req, rest: &[&str]) -> Resp {
             result(Ok::<(), String>(()))
         }
         ("GET", ["info"]) => Resp::json(200, sh.info.get().unwrap_or(&Value::Null)),
-        _ => Resp::json(404, &json!({"ok": false, "error": "unknown admin endpoint"})),
+        _ => Resp::json(
+            404,
+            &json!({"ok": false, "error": "unknown admin endpoint"}),
+        ),
     }
 }

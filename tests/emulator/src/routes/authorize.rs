@@ -15,21 +15,36 @@ const OWN_FIELDS: &[&str] = &["login_username", "login_password"];
 
 /// Whether `given` matches a registered redirect URI (any port for loopback http).
 pub(crate) fn redirect_ok(app: &AppConfig, given: &str) -> bool {
-    let Ok(g) = url::Url::parse(given) else { return false };
+    let Ok(g) = url::Url::parse(given) else {
+        return false;
+    };
     app.redirect_uris.iter().any(|r| {
         if r == given {
             return true;
         }
-        let Ok(r) = url::Url::parse(r) else { return false };
-        let loopback = |u: &url::Url| matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-        r.scheme() == "http" && g.scheme() == "http" && loopback(&r) && r.host_str() == g.host_str() && r.path() == g.path()
+        let Ok(r) = url::Url::parse(r) else {
+            return false;
+        };
+        let loopback =
+            |u: &url::Url| matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        r.scheme() == "http"
+            && g.scheme() == "http"
+            && loopback(&r)
+            && r.host_str() == g.host_str()
+            && r.path() == g.path()
     })
 }
 
 fn error_page(req: &Req, e: &AadError) -> Resp {
     let d = e.body(req);
     let text = d["error_description"].as_str().unwrap_or("").to_string();
-    Resp::html(e.status, format!("<!doctype html><html><body><h1>Sign in error</h1><p>{}</p></body></html>", html_escape(&text)))
+    Resp::html(
+        e.status,
+        format!(
+            "<!doctype html><html><body><h1>Sign in error</h1><p>{}</p></body></html>",
+            html_escape(&text)
+        ),
+    )
 }
 
 /// Sends the result to the app: query redirect or auto-submitting form_post page.
@@ -37,11 +52,20 @@ fn respond(req: &Req, redirect_uri: &str, params: Vec<(&str, String)>) -> Resp {
     if req.param("response_mode") == Some("form_post") {
         let inputs: String = params
             .iter()
-            .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", html_escape(k), html_escape(v)))
+            .map(|(k, v)| {
+                format!(
+                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                    html_escape(k),
+                    html_escape(v)
+                )
+            })
             .collect();
         return Resp::html(
             200,
-            format!("<!doctype html><html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{}\">{inputs}<noscript><button>Continue</button></noscript></form></body></html>", html_escape(redirect_uri)),
+            format!(
+                "<!doctype html><html><body onload=\"document.forms[0].submit()\"><form method=\"post\" action=\"{}\">{inputs}<noscript><button>Continue</button></noscript></form></body></html>",
+                html_escape(redirect_uri)
+            ),
         );
     }
     match url::Url::parse(redirect_uri) {
@@ -62,7 +86,10 @@ fn error_redirect(req: &Req, redirect_uri: &str, e: &AadError) -> Resp {
     let body = e.body(req);
     let mut params = vec![
         ("error", e.error.to_string()),
-        ("error_description", body["error_description"].as_str().unwrap_or("").to_string()),
+        (
+            "error_description",
+            body["error_description"].as_str().unwrap_or("").to_string(),
+        ),
     ];
     if let Some(s) = req.param("state") {
         params.push(("state", s.to_string()));
@@ -76,12 +103,19 @@ fn login_form(req: &Req, message: &str) -> Resp {
         .iter()
         .chain(req.form.iter())
         .filter(|(k, _)| !OWN_FIELDS.contains(&k.as_str()))
-        .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", html_escape(k), html_escape(v)))
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                html_escape(k),
+                html_escape(v)
+            )
+        })
         .collect();
     let hint = html_escape(req.param("login_hint").unwrap_or(""));
     Resp::html(
         200,
-        format!("<!doctype html><html><head><title>Sign in</title></head><body><h1>Sign in</h1><p>{}</p>\
+        format!(
+            "<!doctype html><html><head><title>Sign in</title></head><body><h1>Sign in</h1><p>{}</p>\
 <form method=\"post\" action=\"{}\">{hidden}<label>Username <input name=\"login_username\" value=\"{hint}\"></label><br>\
 <label>Password <input type=\"password\" name=\"login_password\"></label><br><button>Sign in</button></form></body></html>",
             html_escape(message),
@@ -92,7 +126,9 @@ fn login_form(req: &Req, message: &str) -> Resp {
 
 /// Handles the authorize endpoint.
 pub(crate) fn authorize(sh: &Shared, req: &Req, seg: &str) -> Resp {
-    let Some(sel) = sh.tenant_sel(seg) else { return error_page(req, &unknown_tenant(seg)) };
+    let Some(sel) = sh.tenant_sel(seg) else {
+        return error_page(req, &unknown_tenant(seg));
+    };
     let Some(client_id) = req.param("client_id") else {
         return error_page(req, &crate::errors::missing_param("client_id"));
     };
@@ -101,17 +137,32 @@ pub(crate) fn authorize(sh: &Shared, req: &Req, seg: &str) -> Resp {
     };
     let redirect_uri = req.param("redirect_uri").unwrap_or("");
     if !redirect_ok(app, redirect_uri) {
-        let e = AadError::new("invalid_request", 50011, format!("The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'.", app.client_id));
+        let e = AadError::new(
+            "invalid_request",
+            50011,
+            format!(
+                "The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'.",
+                app.client_id
+            ),
+        );
         return error_page(req, &e);
     }
     if req.param("response_type") != Some("code") {
-        let e = AadError::new("unsupported_response_type", 700054, "The response_type must be 'code' for this emulator.");
+        let e = AadError::new(
+            "unsupported_response_type",
+            700054,
+            "The response_type must be 'code' for this emulator.",
+        );
         return error_redirect(req, redirect_uri, &e);
     }
     let scope = req.param("scope").unwrap_or("");
     let scopes = ScopeSet::parse(scope);
     if scopes.oidc.is_empty() && scopes.other.is_empty() {
-        return error_redirect(req, redirect_uri, &invalid_scope("The request must include a 'scope' input parameter."));
+        return error_redirect(
+            req,
+            redirect_uri,
+            &invalid_scope("The request must include a 'scope' input parameter."),
+        );
     }
     if let Err(e) = scopes.resource() {
         return error_redirect(req, redirect_uri, &e);
@@ -131,8 +182,12 @@ enum SignIn {
 
 fn signed_in_user(sh: &Shared, req: &Req, sel: crate::state::TenantSel) -> Result<UserRef, SignIn> {
     if let Some(name) = req.f("login_username") {
-        let u = sh.find_user(sel, name).ok_or(SignIn::Form("This account does not exist."))?;
-        let cfg = sh.user(u).ok_or(SignIn::Form("This account does not exist."))?;
+        let u = sh
+            .find_user(sel, name)
+            .ok_or(SignIn::Form("This account does not exist."))?;
+        let cfg = sh
+            .user(u)
+            .ok_or(SignIn::Form("This account does not exist."))?;
         if cfg.locked {
             return Err(SignIn::Form("Your account is locked."));
         }
@@ -146,13 +201,25 @@ fn signed_in_user(sh: &Shared, req: &Req, sel: crate::state::TenantSel) -> Resul
     match hinted {
         Some(u) if req.param("prompt") != Some("login") => Ok(u),
         _ if prompt_none => Err(SignIn::Error(
-            AadError::new("login_required", 50058, "A silent sign-in request was sent but no user is signed in.").suberror("basic_action"),
+            AadError::new(
+                "login_required",
+                50058,
+                "A silent sign-in request was sent but no user is signed in.",
+            )
+            .suberror("basic_action"),
         )),
         _ => Err(SignIn::Form("Sign in to continue.")),
     }
 }
 
-fn issue_code(sh: &Shared, req: &Req, app: &AppConfig, redirect_uri: &str, scope: &str, user: UserRef) -> Resp {
+fn issue_code(
+    sh: &Shared,
+    req: &Req,
+    app: &AppConfig,
+    redirect_uri: &str,
+    scope: &str,
+    user: UserRef,
+) -> Resp {
     let code = format!("1.A{}", random_token(48));
     let rec = CodeRecord {
         client_id: app.client_id.clone(),
@@ -172,7 +239,10 @@ fn issue_code(sh: &Shared, req: &Req, app: &AppConfig, redirect_uri: &str, scope
         params.push(("state", s.to_string()));
     }
     if req.param("client_info") == Some("1") {
-        let tid = sh.tenant(user.tenant).map(|t| t.tenant_id.clone()).unwrap_or_default();
+        let tid = sh
+            .tenant(user.tenant)
+            .map(|t| t.tenant_id.clone())
+            .unwrap_or_default();
         params.push(("client_info", client_info(&sh.user_oid(user), &tid)));
     }
     params.push(("session_state", uuid::Uuid::new_v4().to_string()));

@@ -17,7 +17,9 @@ fn user_code() -> String {
     if openssl::rand::rand_bytes(&mut buf).is_err() {
         buf.copy_from_slice(&uuid::Uuid::new_v4().as_bytes()[..9]);
     }
-    buf.iter().map(|b| CODE_ALPHABET[(*b as usize) % CODE_ALPHABET.len()] as char).collect()
+    buf.iter()
+        .map(|b| CODE_ALPHABET[(*b as usize) % CODE_ALPHABET.len()] as char)
+        .collect()
 }
 
 /// Starts a device flow.
@@ -30,9 +32,15 @@ pub(crate) fn initiate(sh: &Shared, req: &Req, seg: &str) -> Resp {
 
 fn start(sh: &Shared, req: &Req, seg: &str) -> Result<serde_json::Value, AadError> {
     let sel = sh.tenant_sel(seg).ok_or_else(|| unknown_tenant(seg))?;
-    let client_id = req.f("client_id").ok_or_else(|| missing_param("client_id"))?;
-    let (app_tenant, app) = sh.find_app(sel, client_id).ok_or_else(|| unknown_app(client_id, &sh.tenant_label(sel, seg)))?;
-    let scope = req.f("scope").ok_or_else(|| invalid_scope("The request must include a 'scope' input parameter."))?;
+    let client_id = req
+        .f("client_id")
+        .ok_or_else(|| missing_param("client_id"))?;
+    let (app_tenant, app) = sh
+        .find_app(sel, client_id)
+        .ok_or_else(|| unknown_app(client_id, &sh.tenant_label(sel, seg)))?;
+    let scope = req
+        .f("scope")
+        .ok_or_else(|| invalid_scope("The request must include a 'scope' input parameter."))?;
     ScopeSet::parse(scope).resource()?;
     let tenant = match sel {
         TenantSel::One(i) => i,
@@ -69,7 +77,11 @@ fn start(sh: &Shared, req: &Req, seg: &str) -> Result<serde_json::Value, AadErro
 }
 
 /// Sets the state of the device code with this user code.
-fn set_state(sh: &Shared, user_code: &str, f: impl FnOnce(&DeviceRecord) -> Result<DeviceState, EmulatorError>) -> Result<(), EmulatorError> {
+fn set_state(
+    sh: &Shared,
+    user_code: &str,
+    f: impl FnOnce(&DeviceRecord) -> Result<DeviceState, EmulatorError>,
+) -> Result<(), EmulatorError> {
     let mut store = sh.store();
     let key = user_code.trim().to_ascii_uppercase();
     let dc = store
@@ -125,7 +137,10 @@ pub(crate) fn login_page(sh: &Shared, req: &Req) -> Resp {
     let code = req.f("user_code").unwrap_or("");
     if req.f("action") == Some("deny") {
         return match deny(sh, code) {
-            Ok(()) => Resp::html(200, "<p>Sign-in declined. You can close this window.</p>".into()),
+            Ok(()) => Resp::html(
+                200,
+                "<p>Sign-in declined. You can close this window.</p>".into(),
+            ),
             Err(e) => Resp::html(400, page(&e.to_string())),
         };
     }
@@ -138,7 +153,10 @@ pub(crate) fn login_page(sh: &Shared, req: &Req) -> Resp {
         return Resp::html(400, page("Your account or password is incorrect."));
     }
     match approve(sh, code, username) {
-        Ok(()) => Resp::html(200, "<p>You have signed in. You can close this window.</p>".into()),
+        Ok(()) => Resp::html(
+            200,
+            "<p>You have signed in. You can close this window.</p>".into(),
+        ),
         Err(e) => Resp::html(400, page(&e.to_string())),
     }
 }

@@ -7,7 +7,8 @@ use crate::http::{Req, Resp};
 use crate::state::{MSA_TENANT, Shared, TenantSel};
 
 fn cached(r: Resp) -> Resp {
-    r.header("cache-control", "max-age=86400, private").header("access-control-allow-origin", "*")
+    r.header("cache-control", "max-age=86400, private")
+        .header("access-control-allow-origin", "*")
 }
 
 /// The OIDC configuration document for a tenant segment.
@@ -17,13 +18,18 @@ pub(crate) fn openid_configuration(sh: &Shared, req: &Req, seg: &str) -> Resp {
     };
     let (tid, issuer_tid, region) = match sel {
         TenantSel::One(i) => {
-            let id = sh.tenant(i).map(|t| t.tenant_id.clone()).unwrap_or_default();
+            let id = sh
+                .tenant(i)
+                .map(|t| t.tenant_id.clone())
+                .unwrap_or_default();
             (id.clone(), id, json!("NA"))
         }
         TenantSel::Consumers => (MSA_TENANT.to_string(), MSA_TENANT.to_string(), json!(null)),
-        TenantSel::Common | TenantSel::Organizations => {
-            (seg.to_ascii_lowercase(), "{tenantid}".to_string(), json!(null))
-        }
+        TenantSel::Common | TenantSel::Organizations => (
+            seg.to_ascii_lowercase(),
+            "{tenantid}".to_string(),
+            json!(null),
+        ),
     };
     let b = &req.base_url;
     let doc = json!({
@@ -63,7 +69,10 @@ pub(crate) fn instance_discovery(_sh: &Shared, req: &Req) -> Resp {
     let tenant = req
         .q("authorization_endpoint")
         .and_then(|a| url::Url::parse(a).ok())
-        .and_then(|u| u.path_segments().and_then(|mut s| s.next().map(str::to_string)))
+        .and_then(|u| {
+            u.path_segments()
+                .and_then(|mut s| s.next().map(str::to_string))
+        })
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "common".to_string());
     let doc = json!({
@@ -84,7 +93,14 @@ pub(crate) fn jwks(sh: &Shared, req: &Req, seg: &str) -> Resp {
 
 /// A generic 404 in Entra's JSON shape.
 pub(crate) fn not_found(req: &Req) -> Resp {
-    let mut e = AadError::new("invalid_request", 900561, format!("The endpoint only accepts known paths; '{}' is not one.", req.path));
+    let mut e = AadError::new(
+        "invalid_request",
+        900561,
+        format!(
+            "The endpoint only accepts known paths; '{}' is not one.",
+            req.path
+        ),
+    );
     e.status = 404;
     let mut body: Value = e.body(req);
     if let Some(m) = body.as_object_mut() {

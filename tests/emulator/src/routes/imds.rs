@@ -12,7 +12,10 @@ use crate::state::{Shared, random_token};
 pub const APP_SERVICE_IDENTITY_HEADER: &str = "entra-emulator-identity-header";
 
 fn bad(status: u16, error: &str, description: &str) -> Resp {
-    Resp::json(status, &json!({"error": error, "error_description": description}))
+    Resp::json(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
 }
 
 fn find<'a>(sh: &'a Shared, req: &Req) -> Option<&'a ManagedIdentityConfig> {
@@ -30,8 +33,18 @@ fn find<'a>(sh: &'a Shared, req: &Req) -> Option<&'a ManagedIdentityConfig> {
     ids.iter().find(|m| m.kind == ManagedIdentityKind::System)
 }
 
-fn sign(sh: &Shared, req: &Req, mi: &ManagedIdentityConfig, resource: &str) -> Option<(String, u64, u64)> {
-    let tid = sh.config.tenants.first().map(|t| t.tenant_id.clone()).unwrap_or_default();
+fn sign(
+    sh: &Shared,
+    req: &Req,
+    mi: &ManagedIdentityConfig,
+    resource: &str,
+) -> Option<(String, u64, u64)> {
+    let tid = sh
+        .config
+        .tenants
+        .first()
+        .map(|t| t.tenant_id.clone())
+        .unwrap_or_default();
     let now = now_secs();
     let life = sh.config.long_lived_token_lifetime_secs;
     let mut claims = json!({
@@ -48,11 +61,22 @@ fn sign(sh: &Shared, req: &Req, mi: &ManagedIdentityConfig, resource: &str) -> O
 
 /// `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=...`.
 pub(crate) fn imds(sh: &Shared, req: &Req) -> Resp {
-    if !req.header("metadata").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return bad(400, "invalid_request", "Required metadata header not specified");
+    if !req
+        .header("metadata")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return bad(
+            400,
+            "invalid_request",
+            "Required metadata header not specified",
+        );
     }
     let Some(resource) = req.q("resource").filter(|r| !r.is_empty()) else {
-        return bad(400, "invalid_request", "Required audience parameter not specified");
+        return bad(
+            400,
+            "invalid_request",
+            "Required audience parameter not specified",
+        );
     };
     let Some(mi) = find(sh, req) else {
         return bad(400, "invalid_request", "Identity not found");
@@ -71,19 +95,31 @@ pub(crate) fn imds(sh: &Shared, req: &Req) -> Resp {
 /// `GET /msi/token?api-version=2019-08-01&resource=...` (App Service / Functions).
 pub(crate) fn app_service(sh: &Shared, req: &Req) -> Resp {
     if req.header("x-identity-header") != Some(APP_SERVICE_IDENTITY_HEADER) {
-        return Resp::json(401, &json!({"statusCode": 401, "message": "Unauthorized: the X-IDENTITY-HEADER is missing or wrong."}));
+        return Resp::json(
+            401,
+            &json!({"statusCode": 401, "message": "Unauthorized: the X-IDENTITY-HEADER is missing or wrong."}),
+        );
     }
     let Some(resource) = req.q("resource").filter(|r| !r.is_empty()) else {
-        return Resp::json(400, &json!({"statusCode": 400, "message": "Required query parameter 'resource' is missing."}));
+        return Resp::json(
+            400,
+            &json!({"statusCode": 400, "message": "Required query parameter 'resource' is missing."}),
+        );
     };
     let Some(mi) = find(sh, req) else {
-        return Resp::json(400, &json!({"statusCode": 400, "message": "No managed identity found for the specified id."}));
+        return Resp::json(
+            400,
+            &json!({"statusCode": 400, "message": "No managed identity found for the specified id."}),
+        );
     };
     let Some((token, now, life)) = sign(sh, req, mi, resource) else {
         return bad(500, "server_error", "signing failed");
     };
-    Resp::json(200, &json!({
-        "access_token": token, "expires_on": (now + life).to_string(), "resource": resource,
-        "token_type": "Bearer", "client_id": mi.client_id,
-    }))
+    Resp::json(
+        200,
+        &json!({
+            "access_token": token, "expires_on": (now + life).to_string(), "resource": resource,
+            "token_type": "Bearer", "client_id": mi.client_id,
+        }),
+    )
 }

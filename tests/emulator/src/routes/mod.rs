@@ -41,7 +41,9 @@ fn endpoint_of(segs: &[&str]) -> Option<FaultEndpoint> {
         [.., "adfs", "services", "trust", m] if eq(m, "mex") => FaultEndpoint::Mex,
         [.., m] if eq(m, "usernamemixed") => FaultEndpoint::WsTrust,
         ["metadata", "identity", ..] | ["msi", "token"] => FaultEndpoint::Imds,
-        _ if eq(last, "openid-configuration") || eq(last, "keys") || eq(last, "instance") => FaultEndpoint::Discovery,
+        _ if eq(last, "openid-configuration") || eq(last, "keys") || eq(last, "instance") => {
+            FaultEndpoint::Discovery
+        }
         _ => FaultEndpoint::Any,
     })
 }
@@ -55,14 +57,21 @@ fn dispatch(sh: &Shared, req: &Req) -> Resp {
         ["metadata", "identity", "oauth2", "token"] => imds::imds(sh, req),
         ["msi", "token"] => imds::app_service(sh, req),
         ["adfs", "services", "trust", "mex"] => wstrust::mex(sh),
-        ["adfs", "services", "trust", "13", "usernamemixed"] if post => wstrust::rst(sh, req, WsTrustVersion::V13),
-        ["adfs", "services", "trust", "2005", "usernamemixed"] if post => wstrust::rst(sh, req, WsTrustVersion::V2005),
-        [c, d, i] if eq(c, "common") && eq(d, "discovery") && eq(i, "instance") => discovery::instance_discovery(sh, req),
-        [c, u, name] if eq(c, "common") && eq(u, "userrealm") => userrealm::user_realm(sh, req, name),
-        ["devicelogin"] => devicecode::login_page(sh, req),
-        [t, "v2.0", ".well-known", "openid-configuration"] | [t, ".well-known", "openid-configuration"] => {
-            discovery::openid_configuration(sh, req, t)
+        ["adfs", "services", "trust", "13", "usernamemixed"] if post => {
+            wstrust::rst(sh, req, WsTrustVersion::V13)
         }
+        ["adfs", "services", "trust", "2005", "usernamemixed"] if post => {
+            wstrust::rst(sh, req, WsTrustVersion::V2005)
+        }
+        [c, d, i] if eq(c, "common") && eq(d, "discovery") && eq(i, "instance") => {
+            discovery::instance_discovery(sh, req)
+        }
+        [c, u, name] if eq(c, "common") && eq(u, "userrealm") => {
+            userrealm::user_realm(sh, req, name)
+        }
+        ["devicelogin"] => devicecode::login_page(sh, req),
+        [t, "v2.0", ".well-known", "openid-configuration"]
+        | [t, ".well-known", "openid-configuration"] => discovery::openid_configuration(sh, req, t),
         [t, "discovery", "v2.0", "keys"] | [t, "discovery", "keys"] => discovery::jwks(sh, req, t),
         [t, "oauth2", "v2.0", "authorize"] => authorize::authorize(sh, req, t),
         [t, "oauth2", "v2.0", "token"] if post => token::handle(sh, req, t),
@@ -73,7 +82,11 @@ fn dispatch(sh: &Shared, req: &Req) -> Resp {
 }
 
 fn server_error(req: &Req, status: u16, error: &'static str) -> Resp {
-    let mut e = AadError::new(error, 50000, "There was an error issuing a token or an issue with our sign-in service.");
+    let mut e = AadError::new(
+        error,
+        50000,
+        "There was an error issuing a token or an issue with our sign-in service.",
+    );
     e.status = status;
     Resp::json(status, &e.body(req))
 }
@@ -90,10 +103,15 @@ pub(crate) async fn serve(sh: &Shared, req: &Req) -> Outcome {
             Outcome::Answer(dispatch(sh, req))
         }
         Some(FaultKind::TooManyRequests { retry_after_secs }) => Outcome::Answer(
-            server_error(req, 429, "temporarily_unavailable").header("retry-after", retry_after_secs.to_string()),
+            server_error(req, 429, "temporarily_unavailable")
+                .header("retry-after", retry_after_secs.to_string()),
         ),
-        Some(FaultKind::InternalServerError) => Outcome::Answer(server_error(req, 500, "server_error")),
-        Some(FaultKind::ServiceUnavailable) => Outcome::Answer(server_error(req, 503, "temporarily_unavailable")),
+        Some(FaultKind::InternalServerError) => {
+            Outcome::Answer(server_error(req, 500, "server_error"))
+        }
+        Some(FaultKind::ServiceUnavailable) => {
+            Outcome::Answer(server_error(req, 503, "temporarily_unavailable"))
+        }
         Some(FaultKind::DropConnection) => Outcome::Drop,
         Some(FaultKind::TruncatedJson) => {
             let mut r = dispatch(sh, req);
@@ -101,9 +119,9 @@ pub(crate) async fn serve(sh: &Shared, req: &Req) -> Outcome {
             r.body = r.body.slice(..half);
             Outcome::Answer(r)
         }
-        Some(FaultKind::MalformedJson) => Outcome::Answer(Resp::json(200, &Value::Null).tap_body(Bytes::from_static(
-            b"<html><body>upstream proxy error</body></html>{\"access_token\":",
-        ))),
+        Some(FaultKind::MalformedJson) => Outcome::Answer(Resp::json(200, &Value::Null).tap_body(
+            Bytes::from_static(b"<html><body>upstream proxy error</body></html>{\"access_token\":"),
+        )),
         Some(FaultKind::MissingAccessToken) => {
             let r = dispatch(sh, req);
             let mut v: Value = serde_json::from_slice(&r.body).unwrap_or_else(|_| json!({}));
@@ -122,7 +140,14 @@ pub(crate) async fn serve(sh: &Shared, req: &Req) -> Outcome {
             Outcome::Answer(r) => r.status,
             Outcome::Drop => 0,
         };
-        sh.log.push(log::entry(&req.method, &req.path, &req.query, &req.headers, &req.form, status));
+        sh.log.push(log::entry(
+            &req.method,
+            &req.path,
+            &req.query,
+            &req.headers,
+            &req.form,
+            status,
+        ));
     }
     outcome
 }
@@ -140,11 +165,26 @@ mod tests {
 
     #[test]
     fn endpoint_classes() {
-        assert_eq!(endpoint_of(&["t", "oauth2", "v2.0", "token"]), Some(FaultEndpoint::Token));
-        assert_eq!(endpoint_of(&["common", "UserRealm", "a@b"]), Some(FaultEndpoint::UserRealm));
-        assert_eq!(endpoint_of(&["t", "v2.0", ".well-known", "openid-configuration"]), Some(FaultEndpoint::Discovery));
-        assert_eq!(endpoint_of(&["metadata", "identity", "oauth2", "token"]), Some(FaultEndpoint::Imds));
+        assert_eq!(
+            endpoint_of(&["t", "oauth2", "v2.0", "token"]),
+            Some(FaultEndpoint::Token)
+        );
+        assert_eq!(
+            endpoint_of(&["common", "UserRealm", "a@b"]),
+            Some(FaultEndpoint::UserRealm)
+        );
+        assert_eq!(
+            endpoint_of(&["t", "v2.0", ".well-known", "openid-configuration"]),
+            Some(FaultEndpoint::Discovery)
+        );
+        assert_eq!(
+            endpoint_of(&["metadata", "identity", "oauth2", "token"]),
+            Some(FaultEndpoint::Imds)
+        );
         assert_eq!(endpoint_of(&["_emulator", "faults"]), None);
-        assert_eq!(endpoint_of(&["t", "oauth2", "v2.0", "authorize"]), Some(FaultEndpoint::Any));
+        assert_eq!(
+            endpoint_of(&["t", "oauth2", "v2.0", "authorize"]),
+            Some(FaultEndpoint::Any)
+        );
     }
 }

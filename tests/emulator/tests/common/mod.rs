@@ -13,7 +13,8 @@ pub const API: &str = "33333333-3333-3333-3333-333333333333";
 pub const FAM_A: &str = "44444444-4444-4444-4444-444444444444";
 pub const FAM_B: &str = "55555555-5555-5555-5555-555555555555";
 pub const SECRET: &str = "fake-client-secret~with.special_chars+/=";
-pub const GRAPH_USER_SCOPES: &str = "https://graph.microsoft.com/User.Read offline_access openid profile";
+pub const GRAPH_USER_SCOPES: &str =
+    "https://graph.microsoft.com/User.Read offline_access openid profile";
 
 pub struct Env {
     pub emu: Emulator,
@@ -26,11 +27,16 @@ pub async fn start() -> Env {
 
 pub async fn start_with(options: StartOptions) -> Env {
     let emu = Emulator::start(options).await.expect("emulator starts");
-    let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy();
+    let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
     if let Some(pem) = emu.ca_pem() {
         b = b.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).expect("CA pem"));
     }
-    Env { emu, http: b.build().expect("client") }
+    Env {
+        emu,
+        http: b.build().expect("client"),
+    }
 }
 
 pub fn form(pairs: &[(&str, &str)]) -> String {
@@ -52,7 +58,10 @@ impl Answer {
         serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 }
 
@@ -69,7 +78,12 @@ impl Env {
         self.post_with(path, pairs, &[]).await
     }
 
-    pub async fn post_with(&self, path: &str, pairs: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
+    pub async fn post_with(
+        &self,
+        path: &str,
+        pairs: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut r = self
             .http
             .post(self.url(path))
@@ -118,13 +132,19 @@ async fn finish(r: reqwest::Response) -> Answer {
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     let text = r.text().await.unwrap_or_default();
-    Answer { status, headers, text }
+    Answer {
+        status,
+        headers,
+        text,
+    }
 }
 
 /// The decoded payload of a JWT.
 pub fn claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).expect("three segments");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("unpadded base64url");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("unpadded base64url");
     serde_json::from_slice(&bytes).expect("JSON claims")
 }
 
@@ -136,5 +156,7 @@ pub fn assert_aad(a: &Answer, status: u16, error: &str, code: u64) {
     assert_eq!(v["error_codes"][0].as_u64(), Some(code), "{}", a.text);
     let d = v["error_description"].as_str().unwrap_or("");
     assert!(d.starts_with(&format!("AADSTS{code}: ")), "{d}");
-    assert!(v["trace_id"].is_string() && v["correlation_id"].is_string() && v["timestamp"].is_string());
+    assert!(
+        v["trace_id"].is_string() && v["correlation_id"].is_string() && v["timestamp"].is_string()
+    );
 }

@@ -9,7 +9,8 @@ use crate::state::Shared;
 use super::issue::now_secs;
 
 /// `client_assertion_type` value for JWT client assertions.
-pub(crate) const JWT_BEARER_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const JWT_BEARER_ASSERTION: &str =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const SKEW_SECS: f64 = 300.0;
 
 /// How the client proved its identity.
@@ -32,7 +33,13 @@ impl ClientAuth {
 }
 
 /// Authenticates the client from the form fields.
-pub(crate) fn authenticate(sh: &Shared, req: &Req, app: &AppConfig, tenant: usize, seg: &str) -> Result<ClientAuth, AadError> {
+pub(crate) fn authenticate(
+    sh: &Shared,
+    req: &Req,
+    app: &AppConfig,
+    tenant: usize,
+    seg: &str,
+) -> Result<ClientAuth, AadError> {
     let secret = req.f("client_secret");
     let assertion = req.f("client_assertion");
     if (secret.is_some() || assertion.is_some()) && app.kind == AppKind::Public {
@@ -60,17 +67,39 @@ pub(crate) fn authenticate(sh: &Shared, req: &Req, app: &AppConfig, tenant: usiz
 }
 
 fn malformed(detail: &str) -> AadError {
-    bad_assertion(50027, format!("JWT token is invalid or malformed. {detail}"))
+    bad_assertion(
+        50027,
+        format!("JWT token is invalid or malformed. {detail}"),
+    )
 }
 
-fn verify_assertion(sh: &Shared, req: &Req, app: &AppConfig, tenant: usize, seg: &str, token: &str) -> Result<(), AadError> {
+fn verify_assertion(
+    sh: &Shared,
+    req: &Req,
+    app: &AppConfig,
+    tenant: usize,
+    seg: &str,
+    token: &str,
+) -> Result<(), AadError> {
     let jwt = ParsedJwt::parse(token).map_err(|e| malformed(&e))?;
     let alg = jwt
         .alg()
         .ok_or_else(|| bad_assertion(700027, "Client assertion contains an invalid signature. The signing algorithm must be RS256 or PS256.".into()))?;
-    let certs = sh.certs.get(&app.client_id.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or(&[]);
-    let s256 = jwt.header.get("x5t#S256").and_then(|v| v.as_str()).and_then(b64_any);
-    let s1 = jwt.header.get("x5t").and_then(|v| v.as_str()).and_then(b64_any);
+    let certs = sh
+        .certs
+        .get(&app.client_id.to_ascii_lowercase())
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    let s256 = jwt
+        .header
+        .get("x5t#S256")
+        .and_then(|v| v.as_str())
+        .and_then(b64_any);
+    let s1 = jwt
+        .header
+        .get("x5t")
+        .and_then(|v| v.as_str())
+        .and_then(b64_any);
     let candidates: Vec<_> = certs
         .iter()
         .filter(|c| match (&s256, &s1) {
@@ -82,31 +111,60 @@ fn verify_assertion(sh: &Shared, req: &Req, app: &AppConfig, tenant: usize, seg:
     if candidates.is_empty() {
         return Err(bad_assertion(
             700027,
-            format!("Client assertion failed signature validation. The certificate used to sign it is not registered on application '{}'.", app.client_id),
+            format!(
+                "Client assertion failed signature validation. The certificate used to sign it is not registered on application '{}'.",
+                app.client_id
+            ),
         ));
     }
-    let verified = candidates.iter().any(|c| c.cert.public_key().map(|k| jwt.verify(&k, alg)).unwrap_or(false));
+    let verified = candidates.iter().any(|c| {
+        c.cert
+            .public_key()
+            .map(|k| jwt.verify(&k, alg))
+            .unwrap_or(false)
+    });
     if !verified {
-        return Err(bad_assertion(700027, "Client assertion failed signature validation.".into()));
+        return Err(bad_assertion(
+            700027,
+            "Client assertion failed signature validation.".into(),
+        ));
     }
     for claim in ["iss", "sub"] {
-        if !jwt.str_claim(claim).is_some_and(|v| v.eq_ignore_ascii_case(&app.client_id)) {
-            return Err(malformed(&format!("The '{claim}' claim must be the client id.")));
+        if !jwt
+            .str_claim(claim)
+            .is_some_and(|v| v.eq_ignore_ascii_case(&app.client_id))
+        {
+            return Err(malformed(&format!(
+                "The '{claim}' claim must be the client id."
+            )));
         }
     }
     if !audience_ok(sh, req, tenant, seg, &jwt.claims) {
-        return Err(malformed("The 'aud' claim must be the token endpoint of this tenant."));
+        return Err(malformed(
+            "The 'aud' claim must be the token endpoint of this tenant.",
+        ));
     }
     let now = now_secs() as f64;
-    let exp = jwt.num_claim("exp").ok_or_else(|| malformed("The 'exp' claim is missing."))?;
+    let exp = jwt
+        .num_claim("exp")
+        .ok_or_else(|| malformed("The 'exp' claim is missing."))?;
     let nbf = jwt.num_claim("nbf").unwrap_or(now);
     if exp + SKEW_SECS < now || nbf - SKEW_SECS > now {
-        return Err(bad_assertion(700024, "Client assertion is not within its valid time range.".into()));
+        return Err(bad_assertion(
+            700024,
+            "Client assertion is not within its valid time range.".into(),
+        ));
     }
     Ok(())
 }
 
-fn audience_ok(sh: &Shared, req: &Req, tenant: usize, seg: &str, claims: &serde_json::Value) -> bool {
+fn audience_ok(
+    sh: &Shared,
+    req: &Req,
+    tenant: usize,
+    seg: &str,
+    claims: &serde_json::Value,
+) -> bool {
     let auds: Vec<&str> = match claims.get("aud") {
         Some(serde_json::Value::String(s)) => vec![s.as_str()],
         Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
@@ -117,15 +175,25 @@ fn audience_ok(sh: &Shared, req: &Req, tenant: usize, seg: &str, claims: &serde_
         tenants.push(t.tenant_id.to_ascii_lowercase());
         tenants.extend(t.domains.iter().map(|d| d.to_ascii_lowercase()));
     }
-    let req_host = req.base_url.split("://").nth(1).unwrap_or("").split(':').next().unwrap_or("");
+    let req_host = req
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("");
     auds.iter().any(|a| {
-        let Ok(u) = url::Url::parse(a) else { return false };
+        let Ok(u) = url::Url::parse(a) else {
+            return false;
+        };
         let host = u.host_str().unwrap_or("");
-        let host_ok = host == req_host || host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+        let host_ok =
+            host == req_host || host == "127.0.0.1" || host == "localhost" || host == "[::1]";
         let path = u.path().trim_end_matches('/').to_ascii_lowercase();
         host_ok
-            && tenants
-                .iter()
-                .any(|t| path == format!("/{t}/oauth2/v2.0/token") || path == format!("/{t}/oauth2/token"))
+            && tenants.iter().any(|t| {
+                path == format!("/{t}/oauth2/v2.0/token") || path == format!("/{t}/oauth2/token")
+            })
     })
 }

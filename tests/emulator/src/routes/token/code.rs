@@ -12,7 +12,9 @@ use crate::scopes::ScopeSet;
 /// Whether a PKCE verifier matches the stored challenge.
 pub(crate) fn pkce_matches(challenge: &str, method: Option<&str>, verifier: &str) -> bool {
     match method.unwrap_or("plain") {
-        m if m.eq_ignore_ascii_case("S256") => b64url(&openssl::sha::sha256(verifier.as_bytes())) == challenge,
+        m if m.eq_ignore_ascii_case("S256") => {
+            b64url(&openssl::sha::sha256(verifier.as_bytes())) == challenge
+        }
         _ => verifier == challenge,
     }
 }
@@ -34,16 +36,34 @@ pub(super) fn redeem(ctx: &Ctx) -> Result<Value, AadError> {
         let mut store = ctx.sh.store();
         let rec = store.codes.get_mut(code).ok_or_else(malformed_grant)?;
         if rec.redeemed {
-            return Err(AadError::new("invalid_grant", 54005, "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token."));
+            return Err(AadError::new(
+                "invalid_grant",
+                54005,
+                "OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.",
+            ));
         }
         if Instant::now() > rec.expires {
-            return Err(AadError::new("invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource."));
+            return Err(AadError::new(
+                "invalid_grant",
+                70008,
+                "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
+            ));
         }
         if !rec.client_id.eq_ignore_ascii_case(&ctx.app.client_id) {
-            return Err(AadError::new("invalid_grant", 700005, "Provided Authorization Code is intended to use against other tenant or application."));
+            return Err(AadError::new(
+                "invalid_grant",
+                700005,
+                "Provided Authorization Code is intended to use against other tenant or application.",
+            ));
         }
         if rec.redirect_uri != redirect_uri {
-            return Err(AadError::new("invalid_grant", 50148, format!("The redirect_uri '{redirect_uri}' does not match the redirect URI used to obtain the authorization code.")));
+            return Err(AadError::new(
+                "invalid_grant",
+                50148,
+                format!(
+                    "The redirect_uri '{redirect_uri}' does not match the redirect URI used to obtain the authorization code."
+                ),
+            ));
         }
         if let Some(challenge) = &rec.challenge {
             let verifier = ctx.req.f("code_verifier").ok_or_else(pkce_error)?;
@@ -52,12 +72,29 @@ pub(super) fn redeem(ctx: &Ctx) -> Result<Value, AadError> {
             }
         }
         rec.redeemed = true;
-        (rec.user, rec.scope.clone(), rec.nonce.clone(), rec.claims.clone())
+        (
+            rec.user,
+            rec.scope.clone(),
+            rec.nonce.clone(),
+            rec.claims.clone(),
+        )
     };
-    let scope_text = ctx.req.f("scope").map(str::to_string).unwrap_or(stored_scope);
+    let scope_text = ctx
+        .req
+        .f("scope")
+        .map(str::to_string)
+        .unwrap_or(stored_scope);
     let scopes = ScopeSet::parse(&scope_text);
     let claims = ctx.req.f("claims").map(str::to_string).or(claims);
-    user_tokens(ctx, UserIssue { user, scopes: &scopes, nonce: nonce.as_deref(), claims: claims.as_deref() })
+    user_tokens(
+        ctx,
+        UserIssue {
+            user,
+            scopes: &scopes,
+            nonce: nonce.as_deref(),
+            claims: claims.as_deref(),
+        },
+    )
 }
 
 #[cfg(test)]

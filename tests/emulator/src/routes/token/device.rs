@@ -10,15 +10,27 @@ use crate::scopes::ScopeSet;
 use crate::state::DeviceState;
 
 fn pending() -> AadError {
-    AadError::new("authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+    AadError::new(
+        "authorization_pending",
+        70016,
+        "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+    )
 }
 
 fn expired() -> AadError {
-    AadError::new("expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.")
+    AadError::new(
+        "expired_token",
+        70020,
+        "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+    )
 }
 
 fn bad_code() -> AadError {
-    AadError::new("bad_verification_code", 9002313, "The provided value for the input parameter 'device_code' is not valid.")
+    AadError::new(
+        "bad_verification_code",
+        9002313,
+        "The provided value for the input parameter 'device_code' is not valid.",
+    )
 }
 
 /// One poll.
@@ -38,11 +50,17 @@ pub(super) fn poll(ctx: &Ctx) -> Result<Value, AadError> {
             return Err(expired());
         }
         let interval = Duration::from_secs(sh.config.device_code_interval_secs);
-        let too_fast = rec.last_poll.is_some_and(|t| now.duration_since(t) < interval);
+        let too_fast = rec
+            .last_poll
+            .is_some_and(|t| now.duration_since(t) < interval);
         rec.polls += 1;
         rec.last_poll = Some(now);
         if sh.config.device_code_slow_down && too_fast && rec.state == DeviceState::Pending {
-            return Err(AadError::new("slow_down", 70016, "OAuth 2.0 device flow error. Polling too frequently; slow down."));
+            return Err(AadError::new(
+                "slow_down",
+                70016,
+                "OAuth 2.0 device flow error. Polling too frequently; slow down.",
+            ));
         }
         match rec.state {
             DeviceState::Pending => {
@@ -54,7 +72,11 @@ pub(super) fn poll(ctx: &Ctx) -> Result<Value, AadError> {
                 return Err(pending());
             }
             DeviceState::Denied => {
-                return Err(AadError::new("authorization_declined", 70000, "The user declined the authorization request."));
+                return Err(AadError::new(
+                    "authorization_declined",
+                    70000,
+                    "The user declined the authorization request.",
+                ));
             }
             DeviceState::Expired => return Err(expired()),
             DeviceState::Approved(u) => (u, rec.scope.clone(), rec.claims.clone()),
@@ -62,7 +84,15 @@ pub(super) fn poll(ctx: &Ctx) -> Result<Value, AadError> {
     };
     let scopes = ScopeSet::parse(&scope);
     let claims = ctx.req.f("claims").map(str::to_string).or(claims);
-    let result = user_tokens(ctx, UserIssue { user, scopes: &scopes, nonce: None, claims: claims.as_deref() });
+    let result = user_tokens(
+        ctx,
+        UserIssue {
+            user,
+            scopes: &scopes,
+            nonce: None,
+            claims: claims.as_deref(),
+        },
+    );
     if result.is_ok() {
         let mut store = sh.store();
         if let Some(rec) = store.devices.remove(dc) {

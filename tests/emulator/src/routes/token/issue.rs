@@ -12,16 +12,27 @@ use crate::state::{RtRecord, Shared, UserRef, derived_guid, random_token};
 
 /// Seconds since the epoch.
 pub(crate) fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Client capabilities (`xms_cc` values) from a `claims` parameter.
 pub(crate) fn capabilities(claims: Option<&str>) -> Vec<String> {
-    let Some(text) = claims else { return Vec::new() };
-    let Ok(v) = serde_json::from_str::<Value>(text) else { return Vec::new() };
+    let Some(text) = claims else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
     v.pointer("/access_token/xms_cc/values")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -42,7 +53,9 @@ fn lifetimes(sh: &Shared, caps: &[String]) -> (u64, Option<u64>) {
 
 /// Pairwise `sub` for a user and an app.
 pub(crate) fn pairwise_sub(oid: &str, client_id: &str) -> String {
-    b64url(&openssl::sha::sha256(format!("{oid}:{}", client_id.to_ascii_lowercase()).as_bytes()))
+    b64url(&openssl::sha::sha256(
+        format!("{oid}:{}", client_id.to_ascii_lowercase()).as_bytes(),
+    ))
 }
 
 /// Unpadded base64url `{"uid":..,"utid":..}`.
@@ -54,7 +67,10 @@ fn base_claims(ctx: &Ctx, aud: &str, tid: &str, lifetime: u64) -> Map<String, Va
     let now = now_secs();
     let mut m = Map::new();
     m.insert("aud".into(), json!(aud));
-    m.insert("iss".into(), json!(format!("{}/{tid}/v2.0", ctx.req.base_url)));
+    m.insert(
+        "iss".into(),
+        json!(format!("{}/{tid}/v2.0", ctx.req.base_url)),
+    );
     m.insert("iat".into(), json!(now));
     m.insert("nbf".into(), json!(now));
     m.insert("exp".into(), json!(now + lifetime));
@@ -78,12 +94,21 @@ pub(crate) fn user_tokens(ctx: &Ctx, u: UserIssue) -> Result<Value, AadError> {
     let app = ctx.app;
     let resource = u.scopes.resource()?;
     if u.scopes.first_not_granted(app).is_some() {
-        return Err(consent_required(&app.client_id, app.display_name.as_deref().unwrap_or("app")));
+        return Err(consent_required(
+            &app.client_id,
+            app.display_name.as_deref().unwrap_or("app"),
+        ));
     }
     let user = sh.user(u.user).ok_or_else(crate::errors::malformed_grant)?;
-    let tid = sh.tenant(u.user.tenant).map(|t| t.tenant_id.clone()).unwrap_or_default();
+    let tid = sh
+        .tenant(u.user.tenant)
+        .map(|t| t.tenant_id.clone())
+        .unwrap_or_default();
     let oid = sh.user_oid(u.user);
-    let name = user.display_name.clone().unwrap_or_else(|| user.username.split('@').next().unwrap_or("").to_string());
+    let name = user
+        .display_name
+        .clone()
+        .unwrap_or_else(|| user.username.split('@').next().unwrap_or("").to_string());
     let caps = capabilities(u.claims);
     let (lifetime, refresh_in) = lifetimes(sh, &caps);
 
@@ -100,7 +125,10 @@ pub(crate) fn user_tokens(ctx: &Ctx, u: UserIssue) -> Result<Value, AadError> {
     if !caps.is_empty() {
         at.insert("xms_cc".into(), json!(caps));
     }
-    let access_token = sh.signer.sign(&Value::Object(at)).map_err(|_| crate::errors::malformed_grant())?;
+    let access_token = sh
+        .signer
+        .sign(&Value::Object(at))
+        .map_err(|_| crate::errors::malformed_grant())?;
 
     let mut body = Map::new();
     body.insert("token_type".into(), json!("Bearer"));
@@ -112,7 +140,10 @@ pub(crate) fn user_tokens(ctx: &Ctx, u: UserIssue) -> Result<Value, AadError> {
     }
     body.insert("access_token".into(), json!(access_token));
     if u.scopes.has("offline_access") {
-        body.insert("refresh_token".into(), json!(new_refresh_token(sh, app, u.user)));
+        body.insert(
+            "refresh_token".into(),
+            json!(new_refresh_token(sh, app, u.user)),
+        );
         if app.family_id.is_some() {
             body.insert("foci".into(), json!(app.family_id));
         }
@@ -130,7 +161,10 @@ pub(crate) fn user_tokens(ctx: &Ctx, u: UserIssue) -> Result<Value, AadError> {
         if let Some(n) = u.nonce {
             id.insert("nonce".into(), json!(n));
         }
-        let id_token = sh.signer.sign(&Value::Object(id)).map_err(|_| crate::errors::malformed_grant())?;
+        let id_token = sh
+            .signer
+            .sign(&Value::Object(id))
+            .map_err(|_| crate::errors::malformed_grant())?;
         body.insert("id_token".into(), json!(id_token));
     }
     if ctx.req.f("client_info") == Some("1") {
@@ -154,13 +188,25 @@ pub(crate) fn new_refresh_token(sh: &Shared, app: &AppConfig, user: UserRef) -> 
 }
 
 /// The app-only answer (client credentials), reusing a token issued within the reuse window.
-pub(crate) fn app_token(ctx: &Ctx, resource: &str, claims: Option<&str>) -> Result<Value, AadError> {
+pub(crate) fn app_token(
+    ctx: &Ctx,
+    resource: &str,
+    claims: Option<&str>,
+) -> Result<Value, AadError> {
     let sh = ctx.sh;
     let app = ctx.app;
-    let tid = sh.tenant(ctx.tenant).map(|t| t.tenant_id.clone()).unwrap_or_default();
+    let tid = sh
+        .tenant(ctx.tenant)
+        .map(|t| t.tenant_id.clone())
+        .unwrap_or_default();
     let caps = capabilities(claims);
     let now = now_secs();
-    let key = format!("{tid}|{}|{resource}|{caps:?}|{}|{}", app.client_id, ctx.auth.azpacr(), ctx.req.base_url);
+    let key = format!(
+        "{tid}|{}|{resource}|{caps:?}|{}|{}",
+        app.client_id,
+        ctx.auth.azpacr(),
+        ctx.req.base_url
+    );
     let window = sh.config.app_token_reuse_secs;
     if window > 0 {
         if let Some((at, body)) = sh.store().app_tokens.get(&key) {
@@ -181,7 +227,10 @@ pub(crate) fn app_token(ctx: &Ctx, resource: &str, claims: Option<&str>) -> Resu
     if !caps.is_empty() {
         at.insert("xms_cc".into(), json!(caps));
     }
-    let token = sh.signer.sign(&Value::Object(at)).map_err(|_| crate::errors::malformed_grant())?;
+    let token = sh
+        .signer
+        .sign(&Value::Object(at))
+        .map_err(|_| crate::errors::malformed_grant())?;
     let mut body = json!({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token});
     if let (Some(r), Some(m)) = (refresh_in, body.as_object_mut()) {
         m.insert("refresh_in".into(), json!(r));

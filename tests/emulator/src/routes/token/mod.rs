@@ -11,7 +11,9 @@ mod refresh;
 use serde_json::Value;
 
 use crate::config::{AppConfig, AppKind};
-use crate::errors::{AadError, missing_param, public_client_not_allowed, unknown_app, unknown_tenant};
+use crate::errors::{
+    AadError, missing_param, public_client_not_allowed, unknown_app, unknown_tenant,
+};
 use crate::http::{Req, Resp};
 use crate::state::{Shared, TenantSel};
 use client_auth::ClientAuth;
@@ -47,7 +49,10 @@ impl Ctx<'_> {
 
     /// Redemption grants (auth code, refresh): confidential apps must authenticate.
     pub fn require_client_if_confidential(&self) -> Result<(), AadError> {
-        if self.auth == ClientAuth::None && self.app.kind == AppKind::Confidential && !self.app.allow_public_client_flows {
+        if self.auth == ClientAuth::None
+            && self.app.kind == AppKind::Confidential
+            && !self.app.allow_public_client_flows
+        {
             return Err(public_client_not_allowed());
         }
         Ok(())
@@ -91,18 +96,27 @@ fn run(sh: &Shared, req: &Req, seg: &str) -> Result<Value, AadError> {
         e.error = "invalid_request";
         e
     })?;
-    let grant = req.f("grant_type").ok_or_else(|| missing_param("grant_type"))?;
+    let grant = req
+        .f("grant_type")
+        .ok_or_else(|| missing_param("grant_type"))?;
     let client_id = client_id_of(req).ok_or_else(|| missing_param("client_id"))?;
     let (tenant, app) = sh
         .find_app(sel, &client_id)
         .ok_or_else(|| unknown_app(&client_id, &sh.tenant_label(sel, seg)))?;
     let auth = client_auth::authenticate(sh, req, app, tenant, seg)?;
-    let ctx = Ctx { sh, req, sel, seg, tenant, app, auth };
+    let ctx = Ctx {
+        sh,
+        req,
+        sel,
+        seg,
+        tenant,
+        app,
+        auth,
+    };
     match grant {
         "password" => password::password(&ctx),
-        "urn:ietf:params:oauth:grant-type:saml1_1-bearer" | "urn:ietf:params:oauth:grant-type:saml2-bearer" => {
-            password::saml(&ctx)
-        }
+        "urn:ietf:params:oauth:grant-type:saml1_1-bearer"
+        | "urn:ietf:params:oauth:grant-type:saml2-bearer" => password::saml(&ctx),
         "client_credentials" => app_grants::client_credentials(&ctx),
         "urn:ietf:params:oauth:grant-type:jwt-bearer" => app_grants::on_behalf_of(&ctx),
         "authorization_code" => code::redeem(&ctx),

@@ -19,7 +19,9 @@ pub(super) fn user_scopes(ctx: &Ctx) -> Result<ScopeSet, AadError> {
         .ok_or_else(|| invalid_scope("The request must include a 'scope' input parameter."))?;
     let scopes = ScopeSet::parse(raw);
     if scopes.oidc.is_empty() && scopes.other.is_empty() {
-        return Err(invalid_scope("The request must include a 'scope' input parameter."));
+        return Err(invalid_scope(
+            "The request must include a 'scope' input parameter.",
+        ));
     }
     scopes.resource()?;
     Ok(scopes)
@@ -36,7 +38,10 @@ pub(super) fn password(ctx: &Ctx) -> Result<Value, AadError> {
         .sh
         .find_user(ctx.sel, username)
         .ok_or_else(|| unknown_user(username, &ctx.tenant_label()))?;
-    let cfg = ctx.sh.user(user).ok_or_else(|| unknown_user(username, &ctx.tenant_label()))?;
+    let cfg = ctx
+        .sh
+        .user(user)
+        .ok_or_else(|| unknown_user(username, &ctx.tenant_label()))?;
     if cfg.locked {
         return Err(locked());
     }
@@ -51,7 +56,15 @@ pub(super) fn password(ctx: &Ctx) -> Result<Value, AadError> {
     if cfg.mfa_required {
         return Err(mfa_required(&resource));
     }
-    user_tokens(ctx, UserIssue { user, scopes: &scopes, nonce: None, claims: ctx.req.f("claims") })
+    user_tokens(
+        ctx,
+        UserIssue {
+            user,
+            scopes: &scopes,
+            nonce: None,
+            claims: ctx.req.f("claims"),
+        },
+    )
 }
 
 /// `saml1_1-bearer` / `saml2-bearer`: the assertion the emulator's WS-Trust IdP issued.
@@ -59,18 +72,35 @@ pub(super) fn saml(ctx: &Ctx) -> Result<Value, AadError> {
     ctx.require_public_flows()?;
     let assertion = ctx.field("assertion")?;
     let who = crate::federation::verify_assertion(assertion, &ctx.sh.saml, SystemTime::now())
-        .map_err(|e| AadError::new("invalid_grant", 50008, format!("SAML token is invalid. {e}")))?;
+        .map_err(|e| {
+            AadError::new(
+                "invalid_grant",
+                50008,
+                format!("SAML token is invalid. {e}"),
+            )
+        })?;
     let scopes = user_scopes(ctx)?;
     let user = ctx
         .sh
         .find_user(ctx.sel, &who.upn)
         .ok_or_else(|| unknown_user(&who.upn, &ctx.tenant_label()))?;
-    let cfg = ctx.sh.user(user).ok_or_else(|| unknown_user(&who.upn, &ctx.tenant_label()))?;
+    let cfg = ctx
+        .sh
+        .user(user)
+        .ok_or_else(|| unknown_user(&who.upn, &ctx.tenant_label()))?;
     if cfg.locked {
         return Err(locked());
     }
     if cfg.mfa_required {
         return Err(mfa_required(&scopes.resource()?));
     }
-    user_tokens(ctx, UserIssue { user, scopes: &scopes, nonce: None, claims: ctx.req.f("claims") })
+    user_tokens(
+        ctx,
+        UserIssue {
+            user,
+            scopes: &scopes,
+            nonce: None,
+            claims: ctx.req.f("claims"),
+        },
+    )
 }

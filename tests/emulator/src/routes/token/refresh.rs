@@ -30,16 +30,29 @@ pub(super) fn refresh(ctx: &Ctx) -> Result<Value, AadError> {
                 (Some(f), Some(g)) if f == g => {}
                 (Some(_), _) => return Err(client_mismatch()),
                 (None, _) => {
-                    return Err(AadError::new("invalid_grant", 70000, "The refresh token was issued to a different client application."));
+                    return Err(AadError::new(
+                        "invalid_grant",
+                        70000,
+                        "The refresh token was issued to a different client application.",
+                    ));
                 }
             }
         }
-        rec.expires = Instant::now() + Duration::from_secs(ctx.sh.config.refresh_token_lifetime_secs);
+        rec.expires =
+            Instant::now() + Duration::from_secs(ctx.sh.config.refresh_token_lifetime_secs);
         rec.user
     };
     if ctx.sh.user(user).is_some_and(|u| u.locked) {
         return Err(locked());
     }
     let scopes = user_scopes(ctx)?;
-    user_tokens(ctx, UserIssue { user, scopes: &scopes, nonce: None, claims: ctx.req.f("claims") })
+    user_tokens(
+        ctx,
+        UserIssue {
+            user,
+            scopes: &scopes,
+            nonce: None,
+            claims: ctx.req.f("claims"),
+        },
+    )
 }
