@@ -5,7 +5,8 @@
 //! `msal==1.39.0` is created once under the target directory and reused), and permission to
 //! bind 127.0.0.1:443 (MSAL Python sends user realm discovery there, port dropped). Without
 //! them the test prints why and passes, unless `MSAL_REQUIRE_EXTERNAL=1`, which makes it fail.
-//! `MSAL_DRIVER_DEBUG=1` turns on MSAL Python's debug log.
+//! `MSAL_DRIVER_DEBUG=1` turns on MSAL Python's debug log; `MSAL_DRIVER_FLOWS=a,b` runs only
+//! those flows (for debugging: the test then reports the others as not run).
 
 use entra_emulator::config::EmulatorConfig;
 use entra_emulator::{Emulator, StartOptions};
@@ -128,13 +129,23 @@ fn ensure_venv(python: &Path) -> Result<PathBuf, String> {
     has_msal(&vpy).map(|_| vpy)
 }
 
-/// Whether this process may listen on 127.0.0.1:443.
+/// Whether this process may listen on 127.0.0.1:443. Waits up to 30 s while another process
+/// (e.g. a concurrent run of this test) holds the port.
 fn can_bind_443() -> Result<(), String> {
-    std::net::TcpListener::bind("127.0.0.1:443")
-        .map(drop)
-        .map_err(|e| {
-            format!("cannot bind 127.0.0.1:443 ({e}); run as root or grant CAP_NET_BIND_SERVICE")
-        })
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match std::net::TcpListener::bind("127.0.0.1:443") {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "cannot bind 127.0.0.1:443 ({e}); run as root or grant CAP_NET_BIND_SERVICE"
+                ));
+            }
+        }
+    }
 }
 
 struct DriverRun {
@@ -290,7 +301,10 @@ async fn msal_python_gets_tokens_and_cache_entries_for_every_flow() {
         Ok(python) => python,
         Err(reason) => return unavailable(&reason),
     };
-    if let Err(reason) = can_bind_443() {
+    if let Err(reason) = tokio::task::spawn_blocking(can_bind_443)
+        .await
+        .expect("port check thread")
+    {
         return unavailable(&reason);
     }
     let vpy = match tokio::task::spawn_blocking(move || ensure_venv(&python)).await {
