@@ -107,6 +107,15 @@ fn ensure_venv(python: &Path) -> Result<PathBuf, String> {
         eprintln!("reusing {} (msal {})", venv.display(), version.trim());
         return Ok(vpy);
     }
+    let _lock = VenvLock::acquire(&venv)?;
+    if let Ok(version) = has_msal(&vpy) {
+        eprintln!(
+            "{} was set up meanwhile (msal {})",
+            venv.display(),
+            version.trim()
+        );
+        return Ok(vpy);
+    }
     eprintln!(
         "creating {} and installing msal=={MSAL_VERSION}",
         venv.display()
@@ -127,6 +136,42 @@ fn ensure_venv(python: &Path) -> Result<PathBuf, String> {
         pip("msal>=1,<2")?;
     }
     has_msal(&vpy).map(|_| vpy)
+}
+
+/// Serialises venv creation between concurrent test processes: a lock directory next to the
+/// venv, removed on drop; a lock older than 10 minutes is considered abandoned.
+struct VenvLock(PathBuf);
+
+impl VenvLock {
+    fn acquire(venv: &Path) -> Result<VenvLock, String> {
+        let path = venv.with_extension("lock");
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(VenvLock(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let abandoned = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > Duration::from_secs(600));
+                    if abandoned {
+                        let _ = std::fs::remove_dir(&path);
+                    } else if Instant::now() > deadline {
+                        return Err(format!("{} is held by another process", path.display()));
+                    }
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => return Err(format!("cannot create {}: {e}", path.display())),
+            }
+        }
+    }
+}
+
+impl Drop for VenvLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
 }
 
 /// Whether this process may listen on 127.0.0.1:443. Waits up to 30 s while another process
