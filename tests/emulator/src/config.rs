@@ -355,6 +355,7 @@ fn default_apps() -> Vec<AppConfig> {
     conf.certificates = vec![CertificateConfig::default()];
     conf.redirect_uris = vec![
         "http://localhost".to_string(),
+        "http://localhost/getAToken".to_string(),
         "https://localhost/callback".to_string(),
     ];
     conf.granted_scopes = default_scopes();

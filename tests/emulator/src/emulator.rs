@@ -74,12 +74,17 @@ impl std::fmt::Debug for Emulator {
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, EmulatorError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| EmulatorError::Bind {
-            addr: addr.to_string(),
+    TcpListener::bind(addr).await.map_err(|source| {
+        let hint = if addr.port() < 1024 {
+            " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+        } else {
+            ""
+        };
+        EmulatorError::Bind {
+            addr: format!("{addr}{hint}"),
             source,
-        })
+        }
+    })
 }
 
 /// Paths of one app's generated certificate and key.
@@ -392,6 +397,12 @@ impl Emulator {
         let _ = self.shutdown.send(true);
     }
 }
+
+/// The emulator is shared across tasks and threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Emulator>();
+};
 
 impl Drop for Emulator {
     fn drop(&mut self) {

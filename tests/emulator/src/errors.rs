@@ -11,7 +11,7 @@ use crate::http::{Req, Resp};
 pub(crate) struct AadError {
     pub status: u16,
     pub error: &'static str,
-    pub codes: Vec<u32>,
+    pub code: u32,
     pub message: String,
     pub suberror: Option<&'static str>,
     pub claims: Option<String>,
@@ -30,7 +30,7 @@ impl AadError {
         AadError {
             status: 400,
             error,
-            codes: vec![code],
+            code,
             message: message.into(),
             suberror: None,
             claims: None,
@@ -65,7 +65,7 @@ impl AadError {
     /// The JSON body for this request (trace and correlation ids from the request).
     pub fn body(&self, req: &Req) -> Value {
         let ts = entra_timestamp();
-        let code = self.codes.first().copied().unwrap_or(0);
+        let code = self.code;
         let desc = format!(
             "AADSTS{code}: {} Trace ID: {} Correlation ID: {} Timestamp: {ts}",
             self.message, req.trace_id, req.correlation_id
@@ -73,7 +73,7 @@ impl AadError {
         let mut m = Map::new();
         m.insert("error".into(), json!(self.error));
         m.insert("error_description".into(), json!(desc));
-        m.insert("error_codes".into(), json!(self.codes));
+        m.insert("error_codes".into(), json!([self.code]));
         m.insert("timestamp".into(), json!(ts));
         m.insert("trace_id".into(), json!(req.trace_id));
         m.insert("correlation_id".into(), json!(req.correlation_id));

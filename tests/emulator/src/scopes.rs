@@ -93,13 +93,12 @@ impl ScopeSet {
             if let Some((_, n)) = split(s) {
                 if n == ".default" {
                     for g in &app.granted_scopes {
-                        if let Some((gr, gn)) = split(g) {
-                            if gr.eq_ignore_ascii_case(resource)
-                                && gn != ".default"
-                                && !names.contains(&gn)
-                            {
-                                names.push(gn);
-                            }
+                        if let Some((gr, gn)) = split(g)
+                            && gr.eq_ignore_ascii_case(resource)
+                            && gn != ".default"
+                            && !names.contains(&gn)
+                        {
+                            names.push(gn);
                         }
                     }
                 } else if !names.contains(&n) {
@@ -165,9 +164,9 @@ mod tests {
     fn short_names_belong_to_graph_and_multiple_resources_fail() {
         assert_eq!(ScopeSet::parse("User.Read").resource().unwrap(), GRAPH);
         let r = ScopeSet::parse("https://graph.microsoft.com/User.Read api://x/y").resource();
-        assert_eq!(r.unwrap_err().codes, vec![28000]);
+        assert_eq!(r.unwrap_err().code, 28000);
         let bad = ScopeSet::parse("api:/").resource();
-        assert_eq!(bad.unwrap_err().codes, vec![70011]);
+        assert_eq!(bad.unwrap_err().code, 70011);
     }
 
     #[test]

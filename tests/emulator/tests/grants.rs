@@ -682,3 +682,104 @@ async fn federated_user_via_wstrust_and_saml_grant() {
         .await;
     assert_aad(&bad, 400, "invalid_grant", 50008);
 }
+
+#[tokio::test]
+async fn fast_polling_gets_slow_down_when_enabled() {
+    let config = entra_emulator::EmulatorConfig {
+        device_code_slow_down: true,
+        ..Default::default()
+    };
+    let env = start_with(entra_emulator::StartOptions {
+        config,
+        ..Default::default()
+    })
+    .await;
+    let dc = env
+        .post(
+            &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+            &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)],
+        )
+        .await
+        .json();
+    let p = [
+        ("grant_type", "device_code"),
+        ("client_id", PUBLIC),
+        ("device_code", dc["device_code"].as_str().unwrap()),
+    ];
+    assert_eq!(env.token(&p).await.json()["error"], "authorization_pending");
+    assert_eq!(env.token(&p).await.json()["error"], "slow_down");
+}
+
+#[tokio::test]
+async fn devicelogin_page_signs_in_with_password() {
+    let env = start().await;
+    assert!(env.get("/devicelogin").await.text.contains("user_code"));
+    let dc = env
+        .post(
+            &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+            &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)],
+        )
+        .await
+        .json();
+    let uc = dc["user_code"].as_str().unwrap();
+    let wrong = env
+        .post(
+            "/devicelogin",
+            &[
+                ("user_code", uc),
+                ("username", "alice@managed.test"),
+                ("password", "nope"),
+                ("action", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    let ok = env
+        .post(
+            "/devicelogin",
+            &[
+                ("user_code", &uc.to_lowercase()),
+                ("username", "alice@managed.test"),
+                ("password", "alice-password"),
+                ("action", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let p = [
+        ("grant_type", "device_code"),
+        ("client_id", PUBLIC),
+        ("device_code", dc["device_code"].as_str().unwrap()),
+    ];
+    assert_eq!(env.token(&p).await.status, 200);
+}
+
+#[tokio::test]
+async fn client_secret_basic_authenticates_confidential_client() {
+    let env = start().await;
+    let user = url::form_urlencoded::byte_serialize(CONF.as_bytes()).collect::<String>();
+    let pass = url::form_urlencoded::byte_serialize(SECRET.as_bytes()).collect::<String>();
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+    );
+    let pairs = [
+        ("grant_type", "client_credentials"),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ];
+    let ok = env
+        .post_with(&env.token_path(), &pairs, &[("Authorization", &basic)])
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let bad = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:wrong"))
+    );
+    assert_aad(
+        &env.post_with(&env.token_path(), &pairs, &[("Authorization", &bad)])
+            .await,
+        401,
+        "invalid_client",
+        7000215,
+    );
+}

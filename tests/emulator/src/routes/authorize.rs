@@ -263,5 +263,7 @@ mod tests {
         assert!(!redirect_ok(&app, "http://localhost:8400/other"));
         assert!(!redirect_ok(&app, "http://evil.example:8400"));
         assert!(!redirect_ok(&app, "https://localhost:8400"));
+        let web = EmulatorConfig::default().tenants[0].apps[1].clone();
+        assert!(redirect_ok(&web, "http://localhost:5000/getAToken"));
     }
 }

@@ -32,7 +32,24 @@ impl ClientAuth {
     }
 }
 
-/// Authenticates the client from the form fields.
+/// `Authorization: Basic base64(urlencode(client_id):urlencode(secret))` (client_secret_basic).
+pub(crate) fn basic_credentials(req: &Req) -> Option<(String, String)> {
+    let value = req.header("authorization")?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let raw = String::from_utf8(b64_any(encoded.trim())?).ok()?;
+    let (id, secret) = raw.split_once(':')?;
+    let decode = |s: &str| {
+        crate::http::parse_pairs(format!("v={s}").as_bytes())
+            .pop()
+            .map(|(_, v)| v)
+    };
+    Some((decode(id)?, decode(secret)?))
+}
+
+/// Authenticates the client from the form fields (or HTTP Basic).
 pub(crate) fn authenticate(
     sh: &Shared,
     req: &Req,
@@ -40,7 +57,10 @@ pub(crate) fn authenticate(
     tenant: usize,
     seg: &str,
 ) -> Result<ClientAuth, AadError> {
-    let secret = req.f("client_secret");
+    let basic = basic_credentials(req);
+    let secret = req
+        .f("client_secret")
+        .or(basic.as_ref().map(|(_, s)| s.as_str()));
     let assertion = req.f("client_assertion");
     if (secret.is_some() || assertion.is_some()) && app.kind == AppKind::Public {
         return Err(public_client_with_credential());

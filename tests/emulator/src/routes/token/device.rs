@@ -64,10 +64,11 @@ pub(super) fn poll(ctx: &Ctx) -> Result<Value, AadError> {
         }
         match rec.state {
             DeviceState::Pending => {
-                if sh.auto_approve && rec.polls == 1 {
-                    if let Some(u) = sh.first_managed_user(rec.tenant) {
-                        rec.state = DeviceState::Approved(u);
-                    }
+                if sh.auto_approve
+                    && rec.polls == 1
+                    && let Some(u) = sh.first_managed_user(rec.tenant)
+                {
+                    rec.state = DeviceState::Approved(u);
                 }
                 return Err(pending());
             }

@@ -208,12 +208,11 @@ pub(crate) fn app_token(
         ctx.req.base_url
     );
     let window = sh.config.app_token_reuse_secs;
-    if window > 0 {
-        if let Some((at, body)) = sh.store().app_tokens.get(&key) {
-            if now < at + window {
-                return Ok(body.clone());
-            }
-        }
+    if window > 0
+        && let Some((at, body)) = sh.store().app_tokens.get(&key)
+        && now < at + window
+    {
+        return Ok(body.clone());
     }
     let (lifetime, refresh_in) = lifetimes(sh, &caps);
     let sp = derived_guid(&format!("sp:{}", app.client_id));

@@ -85,6 +85,9 @@ fn client_id_of(req: &Req) -> Option<String> {
     if let Some(c) = req.f("client_id") {
         return Some(c.to_string());
     }
+    if let Some((id, _)) = client_auth::basic_credentials(req) {
+        return Some(id);
+    }
     let a = req.f("client_assertion")?;
     let jwt = crate::jwt::ParsedJwt::parse(a).ok()?;
     jwt.str_claim("iss").map(str::to_string)
