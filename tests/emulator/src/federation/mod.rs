@@ -41,6 +41,7 @@
 
 mod mex;
 mod saml;
+mod verify;
 mod wstrust;
 mod xml;
 
@@ -144,5 +145,5 @@ pub fn verify_assertion(
     issuer: &SamlIssuer,
     now: SystemTime,
 ) -> Result<FederatedIdentity, String> {
-    saml::verify(encoded, issuer, now)
+    verify::verify(encoded, issuer, now)
 }

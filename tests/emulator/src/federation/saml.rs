@@ -1,16 +1,13 @@
-//! SAML 1.1 assertions: issuing (enveloped RSA-SHA256 XML signature) and verification.
+//! SAML 1.1 assertions: the issuer and its enveloped RSA-SHA256 XML signature.
 //!
 //! The assertion is written directly in exclusive-c14n form (sorted attributes, namespace
 //! declarations first, no self-closing tags, canonical escaping), so the digest is computed
-//! over the very bytes sent. Verification re-parses the XML and recomputes the canonical form
-//! with [`super::xml::canonicalize`], so any change to the signed content is detected.
+//! over the very bytes sent. Verification lives in [`super::verify`].
 
-use super::xml::{c14n_attr, c14n_text, canonicalize, format_instant, parse_instant};
-use super::{FederatedIdentity, FederationError, MICROSOFT_ONLINE_AUDIENCE};
+use super::xml::{c14n_attr, c14n_text, format_instant};
+use super::{FederatedIdentity, FederationError};
 use base64::Engine as _;
-use base64::alphabet;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::general_purpose::STANDARD;
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
 use openssl::hash::{MessageDigest, hash};
@@ -18,34 +15,23 @@ use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 use openssl::sign::{Signer, Verifier};
 use openssl::x509::{X509, X509NameBuilder};
-use roxmltree::{Document, Node, ParsingOptions};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub(crate) const SAML1_NS: &str = "urn:oasis:names:tc:SAML:1.0:assertion";
-const SAML2_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
-const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
-const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
-const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
-const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
-const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+pub(crate) const DS_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+pub(crate) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+pub(crate) const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+pub(crate) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+pub(crate) const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 const UPN_NAMESPACE: &str = "http://schemas.xmlsoap.org/claims";
 const IMMUTABLE_ID_NAMESPACE: &str = "http://schemas.microsoft.com/LiveID/Federation/2008/05";
 const NAME_FORMAT: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 const BEARER: &str = "urn:oasis:names:tc:SAML:1.0:cm:bearer";
 const PASSWORD_METHOD: &str = "urn:oasis:names:tc:SAML:1.0:am:password";
-/// Audiences the token endpoint accepts in an assertion.
-const ACCEPTED_AUDIENCES: [&str; 2] = [
-    MICROSOFT_ONLINE_AUDIENCE,
-    "https://login.microsoftonline.com/extSTS.srf",
-];
 /// How long an issued assertion is valid (ADFS default: one hour).
 pub(crate) const ASSERTION_LIFETIME: Duration = Duration::from_secs(3600);
-/// Clock skew tolerated on both ends of the validity window.
-const CLOCK_SKEW: Duration = Duration::from_secs(300);
-/// Longest `assertion` parameter accepted (ours are about 4 KB).
-const MAX_ENCODED_LEN: usize = 64 * 1024;
 
 /// Signs SAML 1.1 assertions as the emulated federation server.
 ///
@@ -180,6 +166,16 @@ impl SamlIssuer {
         out.push_str(&signature);
         out.push_str("</saml:Assertion>");
         Ok(out)
+    }
+
+    /// Whether `signature` is this issuer's RSA-SHA256 signature of `data`.
+    pub(crate) fn signed(&self, data: &[u8], signature: &[u8]) -> bool {
+        Verifier::new(MessageDigest::sha256(), &self.inner.key)
+            .and_then(|mut v| {
+                v.update(data)?;
+                v.verify(signature)
+            })
+            .unwrap_or(false)
     }
 
     /// The `ds:Signature` element for an assertion with id `id` and content digest `digest`.
@@ -317,194 +313,6 @@ fn attribute(out: &mut String, name: &str, namespace: &str, value: &str) {
     );
     leaf(out, "saml:AttributeValue", &[], value);
     out.push_str("</saml:Attribute>");
-}
-
-/// Decodes base64 in either alphabet, with or without padding.
-pub(crate) fn decode_base64_any(encoded: &str) -> Result<Vec<u8>, String> {
-    const ANY_PADDING: GeneralPurpose = GeneralPurpose::new(
-        &alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let normalized: String = encoded
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            other => other,
-        })
-        .collect();
-    ANY_PADDING
-        .decode(normalized)
-        .map_err(|_| "the assertion is not valid base64".to_owned())
-}
-
-/// See [`super::verify_assertion`].
-pub(crate) fn verify(
-    encoded: &str,
-    issuer: &SamlIssuer,
-    now: SystemTime,
-) -> Result<FederatedIdentity, String> {
-    if encoded.len() > MAX_ENCODED_LEN {
-        return Err("the assertion is too large".to_owned());
-    }
-    let bytes = decode_base64_any(encoded)?;
-    let xml = std::str::from_utf8(&bytes).map_err(|_| "the assertion is not UTF-8".to_owned())?;
-    let options = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: 10_000,
-        ..ParsingOptions::default()
-    };
-    let doc = Document::parse_with_options(xml, options)
-        .map_err(|e| format!("the assertion is not well-formed XML: {e}"))?;
-    let root = doc.root_element();
-    if root.has_tag_name((SAML2_NS, "Assertion")) {
-        return Err("SAML 2.0 assertions are not issued by this federation server".to_owned());
-    }
-    if !root.has_tag_name((SAML1_NS, "Assertion")) {
-        return Err("the assertion is not a SAML 1.1 Assertion element".to_owned());
-    }
-    if root.attribute("MajorVersion") != Some("1") || root.attribute("MinorVersion") != Some("1") {
-        return Err("the assertion is not SAML version 1.1".to_owned());
-    }
-    if root.attribute("Issuer") != Some(issuer.issuer_uri()) {
-        return Err("the assertion was not issued by this federation server".to_owned());
-    }
-    let id = root
-        .attribute("AssertionID")
-        .ok_or("the assertion has no AssertionID")?;
-    check_signature(root, id, issuer)?;
-    check_conditions(root, now)?;
-    identity(root)
-}
-
-/// Exactly one child element `{ns}local` of `node`.
-fn only_child<'a, 'i>(node: Node<'a, 'i>, ns: &str, local: &str) -> Result<Node<'a, 'i>, String> {
-    let mut found = node.children().filter(|c| c.has_tag_name((ns, local)));
-    match (found.next(), found.next()) {
-        (Some(one), None) => Ok(one),
-        _ => Err(format!("the assertion needs exactly one {local} element")),
-    }
-}
-
-fn algorithm_is(node: Node<'_, '_>, local: &str, expected: &str) -> Result<(), String> {
-    if only_child(node, DS_NS, local)?.attribute("Algorithm") == Some(expected) {
-        Ok(())
-    } else {
-        Err(format!(
-            "the assertion's {local} algorithm is not supported"
-        ))
-    }
-}
-
-fn check_signature(root: Node<'_, '_>, id: &str, issuer: &SamlIssuer) -> Result<(), String> {
-    let signature = only_child(root, DS_NS, "Signature")?;
-    let signed_info = only_child(signature, DS_NS, "SignedInfo")?;
-    algorithm_is(signed_info, "CanonicalizationMethod", EXC_C14N)?;
-    algorithm_is(signed_info, "SignatureMethod", RSA_SHA256)?;
-    let reference = only_child(signed_info, DS_NS, "Reference")?;
-    if reference.attribute("URI") != Some(format!("#{id}").as_str()) {
-        return Err("the signature does not reference the assertion".to_owned());
-    }
-    let transforms: Vec<_> = only_child(reference, DS_NS, "Transforms")?
-        .children()
-        .filter(|c| c.is_element())
-        .map(|t| {
-            (
-                t.tag_name().namespace() == Some(DS_NS),
-                t.attribute("Algorithm"),
-            )
-        })
-        .collect();
-    if transforms != [(true, Some(ENVELOPED)), (true, Some(EXC_C14N))] {
-        return Err("the signature's transforms are not supported".to_owned());
-    }
-    algorithm_is(reference, "DigestMethod", SHA256)?;
-    let digest_text = only_child(reference, DS_NS, "DigestValue")?
-        .text()
-        .unwrap_or("");
-    let expected = decode_base64_any(digest_text).map_err(|_| "bad DigestValue".to_owned())?;
-
-    let content = canonicalize(root, Some(signature.id()))?;
-    let actual = hash(MessageDigest::sha256(), content.as_bytes())
-        .map_err(|_| "cannot digest the assertion".to_owned())?;
-    if expected.len() != actual.len() || !openssl::memcmp::eq(&expected, &actual) {
-        return Err("the assertion's content does not match its signed digest".to_owned());
-    }
-
-    let value_text: String = only_child(signature, DS_NS, "SignatureValue")?
-        .text()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let value = decode_base64_any(&value_text).map_err(|_| "bad SignatureValue".to_owned())?;
-    let canonical_info = canonicalize(signed_info, None)?;
-    let valid = Verifier::new(MessageDigest::sha256(), &issuer.inner.key)
-        .and_then(|mut v| {
-            v.update(canonical_info.as_bytes())?;
-            v.verify(&value)
-        })
-        .unwrap_or(false);
-    if valid {
-        Ok(())
-    } else {
-        Err("the assertion's signature is not valid".to_owned())
-    }
-}
-
-fn check_conditions(root: Node<'_, '_>, now: SystemTime) -> Result<(), String> {
-    let conditions = only_child(root, SAML1_NS, "Conditions")?;
-    let instant = |name: &str| {
-        conditions
-            .attribute(name)
-            .and_then(parse_instant)
-            .ok_or(format!("the assertion's Conditions need a valid {name}"))
-    };
-    let not_before = instant("NotBefore")?;
-    let not_on_or_after = instant("NotOnOrAfter")?;
-    if now
-        .checked_add(CLOCK_SKEW)
-        .is_some_and(|late| late < not_before)
-    {
-        return Err("the assertion is not yet valid".to_owned());
-    }
-    if not_on_or_after
-        .checked_add(CLOCK_SKEW)
-        .is_none_or(|end| now >= end)
-    {
-        return Err("the assertion has expired".to_owned());
-    }
-    let audience_ok = conditions
-        .children()
-        .filter(|c| c.has_tag_name((SAML1_NS, "AudienceRestrictionCondition")))
-        .flat_map(|c| c.children())
-        .filter(|a| a.has_tag_name((SAML1_NS, "Audience")))
-        .any(|a| ACCEPTED_AUDIENCES.contains(&a.text().unwrap_or("").trim()));
-    if audience_ok {
-        Ok(())
-    } else {
-        Err("the assertion's audience is not urn:federation:MicrosoftOnline".to_owned())
-    }
-}
-
-fn identity(root: Node<'_, '_>) -> Result<FederatedIdentity, String> {
-    let statement = only_child(root, SAML1_NS, "AttributeStatement")?;
-    let value = |name: &str| {
-        statement
-            .children()
-            .filter(|c| c.has_tag_name((SAML1_NS, "Attribute")))
-            .find(|c| c.attribute("AttributeName") == Some(name))
-            .and_then(|c| only_child(c, SAML1_NS, "AttributeValue").ok())
-            .and_then(|v| v.text())
-            .map(str::to_owned)
-            .filter(|v| !v.is_empty())
-            .ok_or(format!("the assertion has no {name} attribute"))
-    };
-    Ok(FederatedIdentity {
-        upn: value("UPN")?,
-        immutable_id: value("ImmutableID")?,
-    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 use super::*;
+use crate::federation::MICROSOFT_ONLINE_AUDIENCE;
+use crate::federation::verify::{
+    CLOCK_SKEW, MAX_ENCODED_LEN, decode_base64_any, only_child, verify,
+};
+use crate::federation::xml::canonicalize;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use roxmltree::Document;
 use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
