@@ -43,6 +43,8 @@ pub enum FaultKind {
     InternalServerError,
     /// HTTP 503 with `Retry-After: 1`-less JSON error body.
     ServiceUnavailable,
+    /// HTTP 400 `invalid_grant` AADSTS50196 (client request loop detected).
+    LoopDetected,
     /// Close the connection without an answer.
     DropConnection,
     /// The normal answer with its body cut in half.

@@ -40,6 +40,12 @@ async fn status_faults_fire_for_count_then_stop() {
     assert_eq!(a.header("retry-after").as_deref(), Some("7"));
     assert_eq!(env.token(&cc()).await.status, 500);
     assert_eq!(env.token(&cc()).await.status, 503);
+    env.emu.inject_fault(FaultRule::next(
+        FaultEndpoint::Token,
+        1,
+        FaultKind::LoopDetected,
+    ));
+    assert_aad(&env.token(&cc()).await, 400, "invalid_grant", 50196);
     assert_eq!(env.token(&cc()).await.status, 200);
     // A token fault does not touch discovery.
     env.emu.inject_fault(FaultRule::next(

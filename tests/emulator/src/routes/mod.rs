@@ -112,6 +112,14 @@ pub(crate) async fn serve(sh: &Shared, req: &Req) -> Outcome {
         Some(FaultKind::ServiceUnavailable) => {
             Outcome::Answer(server_error(req, 503, "temporarily_unavailable"))
         }
+        Some(FaultKind::LoopDetected) => Outcome::Answer(
+            AadError::new(
+                "invalid_grant",
+                50196,
+                "The server terminated an operation because it encountered a client request loop. Please contact your app vendor.",
+            )
+            .to_resp(req),
+        ),
         Some(FaultKind::DropConnection) => Outcome::Drop,
         Some(FaultKind::TruncatedJson) => {
             let mut r = dispatch(sh, req);
