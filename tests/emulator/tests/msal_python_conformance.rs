@@ -82,15 +82,13 @@ fn find_python() -> Result<PathBuf, String> {
     Err("no python3 >= 3.8 on PATH".to_owned())
 }
 
-/// The cargo target directory this test binary was built into.
+/// The cargo target directory this test binary was built into
+/// (`<target>/<profile>/deps/<test binary>`).
 fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    // target/<profile>/deps/<test binary>
     std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
