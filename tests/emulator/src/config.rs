@@ -37,8 +37,8 @@ pub struct EmulatorConfig {
     /// Answer `slow_down` when a device code is polled faster than its interval.
     #[serde(default)]
     pub device_code_slow_down: bool,
-    /// Reuse an app-only token issued within the same second for an identical request
-    /// (Entra also hands out the same app token for repeated requests); 0 disables.
+    /// Reuse an app-only token issued within this many seconds for an identical
+    /// client-credentials request (it would differ only in `uti`); 0 disables.
     #[serde(default = "default_reuse")]
     pub app_token_reuse_secs: u64,
 }

@@ -82,6 +82,28 @@ pub(crate) struct Store {
     pub app_tokens: HashMap<String, (u64, serde_json::Value)>,
 }
 
+/// Above this many entries a store map drops its expired entries.
+const PRUNE_AT: usize = 10_000;
+
+impl Store {
+    /// Drops expired codes, device codes and refresh tokens once the maps grow large, so a
+    /// long-running emulator does not grow without bound.
+    pub fn prune(&mut self) {
+        let now = Instant::now();
+        if self.codes.len() > PRUNE_AT {
+            self.codes.retain(|_, c| c.expires > now && !c.redeemed);
+        }
+        if self.devices.len() > PRUNE_AT {
+            self.devices.retain(|_, d| d.expires > now);
+            let live: std::collections::HashSet<String> = self.devices.keys().cloned().collect();
+            self.user_codes.retain(|_, dc| live.contains(dc));
+        }
+        if self.refresh.len() > PRUNE_AT {
+            self.refresh.retain(|_, r| r.expires > now && !r.revoked);
+        }
+    }
+}
+
 /// Everything a request handler needs.
 pub(crate) struct Shared {
     pub config: EmulatorConfig,
@@ -232,6 +254,30 @@ mod tests {
         assert_eq!(a, derived_guid("x"));
         assert_ne!(a, derived_guid("y"));
         assert!(uuid::Uuid::parse_str(&a).is_ok());
+    }
+
+    #[test]
+    fn prune_drops_expired_refresh_tokens_only_when_large() {
+        let mut store = Store::default();
+        let past = Instant::now();
+        let future = past + std::time::Duration::from_secs(60);
+        let rec = |expires| RtRecord {
+            client_id: "c".into(),
+            family_id: None,
+            user: UserRef { tenant: 0, user: 0 },
+            expires,
+            revoked: false,
+        };
+        store.refresh.insert("live".into(), rec(future));
+        store.refresh.insert("dead".into(), rec(past));
+        store.prune();
+        assert_eq!(store.refresh.len(), 2, "small maps are left alone");
+        for i in 0..PRUNE_AT {
+            store.refresh.insert(format!("d{i}"), rec(past));
+        }
+        store.prune();
+        assert_eq!(store.refresh.len(), 1);
+        assert!(store.refresh.contains_key("live"));
     }
 
     #[test]

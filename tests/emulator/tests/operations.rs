@@ -334,3 +334,56 @@ fn binary_rejects_unknown_arguments() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage"));
 }
+
+#[tokio::test]
+async fn given_tls_material_is_used_and_admin_info_and_approve_work() {
+    let tls = entra_emulator::TlsMaterial::generate().unwrap();
+    let env = start_with(StartOptions {
+        tls: Some(tls.clone()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(env.emu.ca_pem(), Some(tls.ca_cert_pem.as_str()));
+    let info = env.get("/_emulator/info").await.json();
+    assert_eq!(info["authority_host"], env.emu.authority_host());
+    let dc = env
+        .post(
+            &format!("/{TENANT}/oauth2/v2.0/devicecode"),
+            &[("client_id", PUBLIC), ("scope", GRAPH_USER_SCOPES)],
+        )
+        .await
+        .json();
+    let body = serde_json::json!({"user_code": dc["user_code"], "username": "alice@managed.test"})
+        .to_string();
+    let r = env
+        .http
+        .post(env.url("/_emulator/device/approve"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let p = [
+        ("grant_type", "device_code"),
+        ("client_id", PUBLIC),
+        ("device_code", dc["device_code"].as_str().unwrap()),
+    ];
+    assert_eq!(env.token(&p).await.status, 200);
+    let unknown =
+        serde_json::json!({"user_code": "NOPE", "username": "alice@managed.test"}).to_string();
+    let r = env
+        .http
+        .post(env.url("/_emulator/device/approve"))
+        .body(unknown)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    // Admin calls are not logged; the token calls are.
+    assert!(
+        env.emu
+            .requests()
+            .iter()
+            .all(|r| !r.path.starts_with("/_emulator"))
+    );
+}

@@ -233,7 +233,11 @@ fn issue_code(
         expires: Instant::now() + CODE_LIFETIME,
         redeemed: false,
     };
-    sh.store().codes.insert(code.clone(), rec);
+    {
+        let mut store = sh.store();
+        store.prune();
+        store.codes.insert(code.clone(), rec);
+    }
     let mut params = vec![("code", code)];
     if let Some(s) = req.param("state") {
         params.push(("state", s.to_string()));

@@ -62,6 +62,7 @@ fn start(sh: &Shared, req: &Req, seg: &str) -> Result<serde_json::Value, AadErro
     };
     {
         let mut store = sh.store();
+        store.prune();
         store.user_codes.insert(code.clone(), device_code.clone());
         store.devices.insert(device_code.clone(), rec);
     }

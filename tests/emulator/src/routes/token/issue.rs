@@ -183,7 +183,9 @@ pub(crate) fn new_refresh_token(sh: &Shared, app: &AppConfig, user: UserRef) -> 
         expires: Instant::now() + Duration::from_secs(sh.config.refresh_token_lifetime_secs),
         revoked: false,
     };
-    sh.store().refresh.insert(rt.clone(), rec);
+    let mut store = sh.store();
+    store.prune();
+    store.refresh.insert(rt.clone(), rec);
     rt
 }
 
