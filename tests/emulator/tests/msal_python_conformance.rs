@@ -34,6 +34,14 @@ const APP_FLOWS: [&str; 3] = [
     "client_credentials_cert_thumbprint",
     "client_credentials_cert_sha256",
 ];
+/// Driver checks: a wrong managed password gives AADSTS50126, a wrong federated password
+/// the WS-Trust fault ID3242, and the assertion's XML signature verifies with Python's own
+/// canonicalizer and RSA (independently of the emulator's code).
+const CHECKS: [&str; 3] = [
+    "ropc_bad_password_managed",
+    "ropc_bad_password_federated",
+    "wstrust_assertion_signature",
+];
 
 /// Reports a missing prerequisite: prints why (the caller then returns, skipping the test),
 /// or fails when `MSAL_REQUIRE_EXTERNAL=1`.
@@ -74,15 +82,13 @@ fn find_python() -> Result<PathBuf, String> {
     Err("no python3 >= 3.8 on PATH".to_owned())
 }
 
-/// The cargo target directory this test binary was built into.
+/// The cargo target directory this test binary was built into
+/// (`<target>/<profile>/deps/<test binary>`).
 fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
-    // target/<profile>/deps/<test binary>
     std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
@@ -405,6 +411,12 @@ async fn msal_python_gets_tokens_and_cache_entries_for_every_flow() {
             None => problems.push(format!("{name}: the driver did not run it")),
         }
     }
+    for name in CHECKS {
+        let check = &result["checks"][name];
+        if check["ok"] != Value::Bool(true) {
+            problems.push(format!("check {name} failed: {}", check["detail"]));
+        }
+    }
     if result["flows"]["refresh_silent"]["token_source"] != "identity_provider" {
         problems.push(format!(
             "refresh_silent: force_refresh should reach the identity provider, token_source {}",
@@ -421,4 +433,7 @@ async fn msal_python_gets_tokens_and_cache_entries_for_every_flow() {
         run.stderr
     );
     eprintln!("MSAL Python {} passed every flow", result["msal_version"]);
+    for name in CHECKS {
+        eprintln!("  check {name}: {}", result["checks"][name]["detail"]);
+    }
 }

@@ -115,7 +115,10 @@ impl SamlIssuer {
     ) -> Result<String, FederationError> {
         let id = format!("_{}", uuid::Uuid::new_v4());
         let instant = format_instant(now);
-        let expires = format_instant(now + ASSERTION_LIFETIME);
+        let end = now
+            .checked_add(ASSERTION_LIFETIME)
+            .ok_or_else(|| FederationError::new("the issue instant is out of range"))?;
+        let expires = format_instant(end);
         let mut out = String::with_capacity(4096);
         open(
             &mut out,

@@ -217,7 +217,8 @@ fn rstr(version: WsTrustVersion, request: &RstRequest, assertion: &str, now: Sys
     let t = trust(version);
     let p = t.prefix;
     let created = format_instant(now);
-    let expires = format_instant(now + ASSERTION_LIFETIME);
+    // `issue` already succeeded with the same instant, so this cannot overflow.
+    let expires = format_instant(now.checked_add(ASSERTION_LIFETIME).unwrap_or(now));
     let assertion_id = assertion_id(assertion);
     let reference = format!(
         "<o:SecurityTokenReference k:TokenType=\"http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV1.1\" \

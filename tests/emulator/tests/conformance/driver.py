@@ -5,11 +5,14 @@ Usage: driver.py INFO_JSON CA_PEM
 INFO_JSON is the emulator's info document (authority_host, tenants, users, apps);
 CA_PEM is the CA certificate the emulator's HTTPS server chains to.
 
-Prints one JSON document on stdout: {"msal_version": ..., "flows": {name: report}} where a
-report is {ok, error, error_description, token_source, has_access_token, cache_counts}.
+Prints one JSON document on stdout: {"msal_version": ..., "flows": {name: report},
+"checks": {name: {ok, detail}}} where a flow report is {ok, error, error_description,
+token_source, has_access_token, cache_counts}. Flows must each yield a token; checks cover
+error answers and an independent check of the SAML assertion's XML signature.
 Diagnostics go to stderr. Exit status 0 whenever the JSON was printed; the caller judges.
 """
 
+import base64
 import hashlib
 import json
 import logging
@@ -19,13 +22,19 @@ import sys
 import time
 import traceback
 import urllib.parse
+import xml.etree.ElementTree as ET
 
 # Python's requests would prefer these over the CA we pass explicitly.
 for _name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
     os.environ.pop(_name, None)
 
 import msal  # noqa: E402
+import msal.mex  # noqa: E402
+import msal.wstrust_request  # noqa: E402
 import requests  # noqa: E402
+from cryptography import x509  # noqa: E402  (an msal dependency)
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
 
 CACHE_SECTIONS = ("AccessToken", "RefreshToken", "IdToken", "Account", "AppMetadata")
 PUBLIC_CLIENT_ID = "11111111-1111-1111-1111-111111111111"
@@ -214,6 +223,68 @@ def auth_code_pkce(ctx):
     return report(result, cache)
 
 
+def check_bad_password_managed(ctx):
+    app = ctx.public_app(msal.SerializableTokenCache())
+    result = app.acquire_token_by_username_password(
+        "alice@managed.test", "not-the-password", scopes=GRAPH_USER_READ)
+    description = result.get("error_description") or ""
+    ok = result.get("error") == "invalid_grant" and description.startswith("AADSTS50126")
+    return {"ok": ok, "detail": "%s: %s" % (result.get("error"), description[:120])}
+
+
+def check_bad_password_federated(ctx):
+    app = ctx.public_app(msal.SerializableTokenCache())
+    try:
+        result = app.acquire_token_by_username_password(
+            "bob@federated.test", "not-the-password", scopes=GRAPH_DEFAULT)
+    except RuntimeError as error:  # MSAL Python raises on a WS-Trust fault
+        return {"ok": "ID3242" in str(error), "detail": str(error)[:200]}
+    return {"ok": False, "detail": "no WS-Trust fault; result %s" % result.get("error")}
+
+
+def _between(text, start, end):
+    begin = text.index(start)
+    return text[begin:text.index(end, begin) + len(end)]
+
+
+def check_assertion_signature(ctx):
+    """Checks the XML signature with an implementation independent of the emulator's:
+    the stdlib canonicalizer (C14N 2.0, identical to exclusive c14n for this document) and
+    cryptography's RSA, on the assertion MSAL Python's own WS-Trust code obtained."""
+    session = ctx.session()
+    host = ctx.info["authority_host"].rstrip("/")
+    endpoint = msal.mex.send_request(host + "/adfs/services/trust/mex", session)
+    user = ctx.user("bob@federated.test")
+    wstrust = msal.wstrust_request.send_request(
+        user["username"], user["password"], "urn:federation:MicrosoftOnline",
+        endpoint["address"], endpoint["action"], session)
+    assertion = wstrust["token"].decode("utf-8")
+    signature = _between(assertion, "<ds:Signature", "</ds:Signature>")
+    content = ET.canonicalize(assertion.replace(signature, ""))
+    digest = base64.b64encode(hashlib.sha256(content.encode("utf-8")).digest()).decode()
+    claimed = ET.fromstring(signature).find(".//{http://www.w3.org/2000/09/xmldsig#}DigestValue")
+    if claimed is None or claimed.text != digest:
+        return {"ok": False, "detail": "digest mismatch"}
+    signed_info = _between(signature, "<ds:SignedInfo", "</ds:SignedInfo>").replace(
+        "<ds:SignedInfo", '<ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"', 1)
+    signed_info = ET.canonicalize(signed_info)
+    sig_root = ET.fromstring(signature)
+    ns = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
+    value = base64.b64decode(sig_root.find("ds:SignatureValue", ns).text)
+    cert = x509.load_der_x509_certificate(
+        base64.b64decode(sig_root.find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", ns).text))
+    cert.public_key().verify(value, signed_info.encode("utf-8"), padding.PKCS1v15(),
+                             hashes.SHA256())
+    return {"ok": True, "detail": "%s via %s: digest and RSA-SHA256 signature verify" % (
+        wstrust["type"], endpoint["address"])}
+
+
+CHECKS = [
+    ("ropc_bad_password_managed", check_bad_password_managed),
+    ("ropc_bad_password_federated", check_bad_password_federated),
+    ("wstrust_assertion_signature", check_assertion_signature),
+]
+
 FLOWS = [
     ("ropc_managed", ropc_flow("alice@managed.test", GRAPH_USER_READ)),
     ("ropc_federated", ropc_flow("bob@federated.test", GRAPH_DEFAULT)),
@@ -256,7 +327,18 @@ def main(argv):
         flows[name]["seconds"] = round(time.time() - started, 2)
         log("%s: %s (%.2fs)" % (name, "ok" if flows[name]["ok"] else "FAILED: %s %s" % (
             flows[name]["error"], flows[name]["error_description"]), flows[name]["seconds"]))
-    print(json.dumps({"msal_version": msal.__version__, "flows": flows}, indent=2))
+    checks = {}
+    for name, run in CHECKS:
+        if only and name not in only:
+            continue
+        try:
+            checks[name] = run(ctx)
+        except Exception as error:
+            traceback.print_exc(file=sys.stderr)
+            checks[name] = {"ok": False, "detail": "%s: %s" % (type(error).__name__, error)}
+        log("check %s: %s" % (name, "ok" if checks[name]["ok"] else "FAILED: " + checks[name]["detail"]))
+    print(json.dumps(
+        {"msal_version": msal.__version__, "flows": flows, "checks": checks}, indent=2))
     return 0
 
 
