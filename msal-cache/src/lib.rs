@@ -63,3 +63,14 @@ pub use lock::{CrossProcessLock, LockOptions};
 pub use persistence::{CacheAccess, CacheAccessHook, CachePersistence, PersistentTokenCache};
 pub use query::{AccessTokenQuery, Subject};
 pub use write::TokenResponseEvent;
+
+/// Parses JSON the way the cache reader does: a UTF-8 BOM and trailing commas are accepted.
+/// Useful to compare cache documents as values.
+pub fn parse_json_lenient(bytes: &[u8]) -> msal_core::Result<serde_json::Value> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        msal_core::Error::with_source(msal_core::ErrorKind::Cache, "the JSON is not UTF-8", e)
+    })?;
+    serde_json::from_str(&json::clean(text)).map_err(|e| {
+        msal_core::Error::with_source(msal_core::ErrorKind::Cache, "the JSON is malformed", e)
+    })
+}
