@@ -102,7 +102,10 @@ impl TokenCache {
     pub fn find_access_token(&self, query: &AccessTokenQuery<'_>) -> Option<Arc<AccessToken>> {
         let store = self.read();
         let mut best: Option<&Arc<AccessToken>> = None;
-        for (_, at) in store.access_tokens.bucket(store::AT_PARTITION, query.partition()) {
+        for (_, at) in store
+            .access_tokens
+            .bucket(store::AT_PARTITION, query.partition())
+        {
             if query.matches(at) && best.is_none_or(|b| expiry(b) < expiry(at)) {
                 best = Some(at);
             }
@@ -204,7 +207,11 @@ impl TokenCache {
 
     /// Every account entry.
     pub fn accounts(&self) -> Vec<Arc<Account>> {
-        self.read().accounts.iter().map(|(_, a)| a.clone()).collect()
+        self.read()
+            .accounts
+            .iter()
+            .map(|(_, a)| a.clone())
+            .collect()
     }
 
     /// Every access token entry (for listing and tests; lookups use
@@ -217,12 +224,20 @@ impl TokenCache {
     /// Every refresh token entry.
     pub fn refresh_tokens(&self) -> Vec<Arc<RefreshToken>> {
         let store = self.read();
-        store.refresh_tokens.iter().map(|(_, a)| a.clone()).collect()
+        store
+            .refresh_tokens
+            .iter()
+            .map(|(_, a)| a.clone())
+            .collect()
     }
 
     /// Every id token entry.
     pub fn id_tokens(&self) -> Vec<Arc<IdToken>> {
-        self.read().id_tokens.iter().map(|(_, a)| a.clone()).collect()
+        self.read()
+            .id_tokens
+            .iter()
+            .map(|(_, a)| a.clone())
+            .collect()
     }
 
     /// The app's metadata in the cloud of `environment`.
@@ -352,7 +367,11 @@ impl TokenCache {
 
     /// Takes the changes recorded since the last call.
     pub(crate) fn take_changes(&self) -> Vec<Change> {
-        self.write().journal.as_mut().map(std::mem::take).unwrap_or_default()
+        self.write()
+            .journal
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Replaces the content with `fresh`, then applies `changes` and the changes still pending

@@ -75,7 +75,11 @@ fn to_value(raw: &RawValue) -> Result<Value> {
 }
 
 /// Stores `raw` typed in `section`; returns `true` when it is not a valid entry.
-fn typed<T: DeserializeOwned + 'static>(section: &mut Section<T>, key: &str, raw: &RawValue) -> bool {
+fn typed<T: DeserializeOwned + 'static>(
+    section: &mut Section<T>,
+    key: &str,
+    raw: &RawValue,
+) -> bool {
     match serde_json::from_str::<T>(raw.get()) {
         Ok(entry) => {
             section.insert(key, std::sync::Arc::new(entry));

@@ -50,13 +50,22 @@ mod tests {
     fn public_cloud_hosts_are_one_group_case_insensitively() {
         assert!(same_cloud("login.windows.net", "LOGIN.microsoftonline.com"));
         assert!(same_cloud("sts.windows.net", "login.microsoft.com"));
-        assert!(same_cloud("login.chinacloudapi.cn", "login.partner.microsoftonline.cn"));
-        assert!(same_cloud("login.usgovcloudapi.net", "login.microsoftonline.us"));
+        assert!(same_cloud(
+            "login.chinacloudapi.cn",
+            "login.partner.microsoftonline.cn"
+        ));
+        assert!(same_cloud(
+            "login.usgovcloudapi.net",
+            "login.microsoftonline.us"
+        ));
     }
 
     #[test]
     fn different_clouds_and_unknown_hosts_do_not_match() {
-        assert!(!same_cloud("login.microsoftonline.com", "login.microsoftonline.us"));
+        assert!(!same_cloud(
+            "login.microsoftonline.com",
+            "login.microsoftonline.us"
+        ));
         assert!(!same_cloud("adfs.contoso.com", "login.microsoftonline.com"));
         assert!(same_cloud("adfs.contoso.com", "ADFS.contoso.com"));
         assert_eq!(aliases("127.0.0.1"), vec!["127.0.0.1"]);

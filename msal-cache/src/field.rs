@@ -222,7 +222,11 @@ mod tests {
         t: Time,
         #[serde(default, skip_serializing_if = "Text::is_absent")]
         s: Text,
-        #[serde(default, deserialize_with = "target", skip_serializing_if = "Text::is_absent")]
+        #[serde(
+            default,
+            deserialize_with = "target",
+            skip_serializing_if = "Text::is_absent"
+        )]
         target: Text,
     }
 

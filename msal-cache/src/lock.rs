@@ -117,7 +117,8 @@ mod tests {
     use super::*;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("msal-cache-lock-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("msal-cache-lock-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         dir
@@ -155,6 +156,10 @@ mod tests {
         };
         std::thread::sleep(Duration::from_millis(10));
         let lock = CrossProcessLock::acquire(&path, &options).unwrap();
-        assert!(fs::read_to_string(lock.path()).unwrap().starts_with(&std::process::id().to_string()));
+        assert!(
+            fs::read_to_string(lock.path())
+                .unwrap()
+                .starts_with(&std::process::id().to_string())
+        );
     }
 }

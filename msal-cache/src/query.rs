@@ -116,7 +116,9 @@ impl<'a> AccessTokenQuery<'a> {
             _ => false,
         };
         subject_ok
-            && self.valid_at.is_none_or(|t| at.expires_on.get().is_some_and(|e| e > t))
+            && self
+                .valid_at
+                .is_none_or(|t| at.expires_on.get().is_some_and(|e| e > t))
             && at.client_id.eq_ignore_ascii_case(self.client_id)
             && at.realm.or_empty().eq_ignore_ascii_case(self.realm)
             && env::same_cloud(&at.environment, self.environment)
@@ -138,9 +140,9 @@ pub(crate) fn same_hash(a: &str, b: &str) -> bool {
 /// Whether every requested scope (reserved scopes aside) is among the entry's scopes,
 /// case-insensitively.
 pub(crate) fn scopes_cover(at: &AccessToken, requested: &[&str]) -> bool {
-    requested.iter().all(|want| {
-        is_reserved(want) || at.scopes().any(|have| have.eq_ignore_ascii_case(want))
-    })
+    requested
+        .iter()
+        .all(|want| is_reserved(want) || at.scopes().any(|have| have.eq_ignore_ascii_case(want)))
 }
 
 /// Whether two entries' scope sets share a scope other than the reserved ones
@@ -153,11 +155,17 @@ pub(crate) fn scopes_intersect(a: &AccessToken, b: &AccessToken) -> bool {
 
 /// Whether two entries hold the same scope set (case-insensitively, any order).
 pub(crate) fn same_scopes(a: &AccessToken, b: &AccessToken) -> bool {
-    let a_in_b = a.scopes().all(|x| b.scopes().any(|y| x.eq_ignore_ascii_case(y)));
-    let b_in_a = b.scopes().all(|x| a.scopes().any(|y| x.eq_ignore_ascii_case(y)));
+    let a_in_b = a
+        .scopes()
+        .all(|x| b.scopes().any(|y| x.eq_ignore_ascii_case(y)));
+    let b_in_a = b
+        .scopes()
+        .all(|x| a.scopes().any(|y| x.eq_ignore_ascii_case(y)));
     a_in_b && b_in_a
 }
 
 fn is_reserved(scope: &str) -> bool {
-    RESERVED_SCOPES.iter().any(|r| r.eq_ignore_ascii_case(scope))
+    RESERVED_SCOPES
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(scope))
 }

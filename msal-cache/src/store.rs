@@ -207,11 +207,16 @@ impl Store {
         let mut doomed: Vec<Arc<str>> = Vec::new();
         let hash = at_partition(&at).unwrap_or_default();
         for (k, old) in self.access_tokens.bucket(AT_PARTITION, hash) {
-            let same_identity = old.home_account_id().eq_ignore_ascii_case(at.home_account_id())
+            let same_identity = old
+                .home_account_id()
+                .eq_ignore_ascii_case(at.home_account_id())
                 && same_obo(old.user_assertion_hash(), at.user_assertion_hash())
                 && env::same_cloud(&old.environment, &at.environment)
                 && old.client_id.eq_ignore_ascii_case(&at.client_id)
-                && old.realm.or_empty().eq_ignore_ascii_case(at.realm.or_empty())
+                && old
+                    .realm
+                    .or_empty()
+                    .eq_ignore_ascii_case(at.realm.or_empty())
                 && old.token_type().eq_ignore_ascii_case(at.token_type())
                 && old.key_id() == at.key_id();
             if same_identity && query::scopes_intersect(old, &at) {
@@ -233,8 +238,13 @@ impl Store {
     /// cloud and, for a family token, the account's family token.
     pub(crate) fn add_refresh_token(&mut self, rt: RefreshToken) -> Arc<str> {
         let mut doomed: Vec<Arc<str>> = Vec::new();
-        for (k, old) in self.refresh_tokens.bucket(RT_ACCOUNT, rt_account(&rt).unwrap_or(0)) {
-            let same_account = old.home_account_id().eq_ignore_ascii_case(rt.home_account_id())
+        for (k, old) in self
+            .refresh_tokens
+            .bucket(RT_ACCOUNT, rt_account(&rt).unwrap_or(0))
+        {
+            let same_account = old
+                .home_account_id()
+                .eq_ignore_ascii_case(rt.home_account_id())
                 && env::same_cloud(&old.environment, &rt.environment);
             let same_client = old.client_id.eq_ignore_ascii_case(&rt.client_id);
             let same_family = rt.family_id().is_some() && old.family_id() == rt.family_id();
@@ -260,10 +270,14 @@ impl Store {
             .bucket(BY_HOME, idt_home(&idt).unwrap_or(0))
             .iter()
             .find(|(_, old)| {
-                old.home_account_id().eq_ignore_ascii_case(idt.home_account_id())
+                old.home_account_id()
+                    .eq_ignore_ascii_case(idt.home_account_id())
                     && env::same_cloud(&old.environment, &idt.environment)
                     && old.client_id.eq_ignore_ascii_case(&idt.client_id)
-                    && old.realm.or_empty().eq_ignore_ascii_case(idt.realm.or_empty())
+                    && old
+                        .realm
+                        .or_empty()
+                        .eq_ignore_ascii_case(idt.realm.or_empty())
             })
             .map(|(k, _)| k.clone());
         let key = existing.unwrap_or_else(|| Arc::from(key::id_token(&idt)));
@@ -281,7 +295,10 @@ impl Store {
                 old.home_account_id
                     .eq_ignore_ascii_case(&account.home_account_id)
                     && env::same_cloud(&old.environment, &account.environment)
-                    && old.realm.or_empty().eq_ignore_ascii_case(account.realm.or_empty())
+                    && old
+                        .realm
+                        .or_empty()
+                        .eq_ignore_ascii_case(account.realm.or_empty())
             })
             .map(|(k, _)| k.clone());
         let key = existing.unwrap_or_else(|| Arc::from(key::account(&account)));

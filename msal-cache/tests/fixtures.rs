@@ -74,8 +74,8 @@ fn every_reference_cache_loads_and_saves_back_deep_equal() {
     assert!(files.len() > 40, "found {} files", files.len());
     for file in files {
         let bytes = std::fs::read(&file).unwrap();
-        let cache = TokenCache::from_json(&bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let cache =
+            TokenCache::from_json(&bytes).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let saved = cache.to_json().unwrap();
         let original = parse_json_lenient(&bytes).unwrap();
         assert_eq!(
@@ -149,12 +149,21 @@ fn go_idtoken_spelling_and_ext_expires_on_are_read() {
     let cache = TokenCache::from_json(&std::fs::read(go).unwrap()).unwrap();
     let home = "597f86cd-13f3-44c0-bece-a1e77ba43228.f645ad92-e38d-4d1a-b510-d1b09a74a8ca";
     let idt = cache
-        .id_token(home, "login.windows.net", "4b0db8c2-9f26-4417-8bde-3f0e3656f8e0", None)
+        .id_token(
+            home,
+            "login.windows.net",
+            "4b0db8c2-9f26-4417-8bde-3f0e3656f8e0",
+            None,
+        )
         .expect("IDToken entry found through the alias");
     assert_eq!(idt.credential_type, "IDToken");
     assert!(
         cache
-            .refresh_token_for_client(home, "login.microsoftonline.com", "4b0db8c2-9f26-4417-8bde-3f0e3656f8e0")
+            .refresh_token_for_client(
+                home,
+                "login.microsoftonline.com",
+                "4b0db8c2-9f26-4417-8bde-3f0e3656f8e0"
+            )
             .is_some()
     );
 

@@ -28,7 +28,12 @@ fn persistence(path: &Path) -> FilePersistence {
 }
 
 fn event(child: usize, i: usize) -> TokenResponseEvent {
-    let mut ev = TokenResponseEvent::new("client", "login.microsoftonline.com", "tenant", 1_700_000_000);
+    let mut ev = TokenResponseEvent::new(
+        "client",
+        "login.microsoftonline.com",
+        "tenant",
+        1_700_000_000,
+    );
     ev.scopes = vec![format!("api://p{child}/t{i}")];
     ev.access_token = Some(Secret::new(format!("at-{child}-{i}")));
     ev.expires_in = Some(3600);
@@ -86,7 +91,13 @@ fn eight_processes_writing_one_file_lose_no_token() {
         for i in 0..TOKENS {
             let scope = format!("api://p{child}/t{i}");
             let scopes = [scope.as_str()];
-            let q = AccessTokenQuery::new(Subject::App, "login.windows.net", "client", "tenant", &scopes);
+            let q = AccessTokenQuery::new(
+                Subject::App,
+                "login.windows.net",
+                "client",
+                "tenant",
+                &scopes,
+            );
             let at = cache.find_access_token(&q).expect("token present");
             assert_eq!(at.secret.expose(), format!("at-{child}-{i}"));
         }

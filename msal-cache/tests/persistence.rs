@@ -17,7 +17,12 @@ fn temp_dir(name: &str) -> PathBuf {
 }
 
 fn app_token(scope: &str) -> TokenResponseEvent {
-    let mut ev = TokenResponseEvent::new("client", "login.microsoftonline.com", "tenant", 1_700_000_000);
+    let mut ev = TokenResponseEvent::new(
+        "client",
+        "login.microsoftonline.com",
+        "tenant",
+        1_700_000_000,
+    );
     ev.scopes = vec![scope.to_owned()];
     ev.access_token = Some(Secret::new(format!("token-for-{scope}")));
     ev.expires_in = Some(3600);
@@ -25,7 +30,11 @@ fn app_token(scope: &str) -> TokenResponseEvent {
 }
 
 fn scopes_in(cache: &TokenCache) -> Vec<String> {
-    let mut s: Vec<String> = cache.access_tokens().iter().map(|a| a.target.or_empty().to_owned()).collect();
+    let mut s: Vec<String> = cache
+        .access_tokens()
+        .iter()
+        .map(|a| a.target.or_empty().to_owned())
+        .collect();
     s.sort();
     s
 }
@@ -34,8 +43,12 @@ fn scopes_in(cache: &TokenCache) -> Vec<String> {
 async fn two_caches_on_one_file_keep_each_others_tokens_and_removals() {
     let dir = temp_dir("merge");
     let path = dir.join("nested").join("cache.json");
-    let a = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(&path, None))));
-    let b = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(&path, None))));
+    let a = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(
+        &path, None,
+    ))));
+    let b = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(
+        &path, None,
+    ))));
     a.write_response(app_token("a1")).await.unwrap();
     b.write_response(app_token("b1")).await.unwrap();
     a.write_response(app_token("a2")).await.unwrap();
@@ -94,7 +107,10 @@ impl CacheAccessHook for RecordingHook {
         self.0.lock().unwrap().push(format!("before {access:?}"));
     }
     fn after_access(&self, _cache: &TokenCache, access: CacheAccess, changed: bool) {
-        self.0.lock().unwrap().push(format!("after {access:?} {changed}"));
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("after {access:?} {changed}"));
     }
 }
 
@@ -107,12 +123,21 @@ async fn unchanged_cache_is_not_saved_again_and_hooks_see_each_write() {
     assert_eq!(store.saves.load(Ordering::SeqCst), 1);
     cache.save().await.unwrap();
     cache.save().await.unwrap();
-    assert_eq!(store.saves.load(Ordering::SeqCst), 1, "nothing changed, nothing written");
+    assert_eq!(
+        store.saves.load(Ordering::SeqCst),
+        1,
+        "nothing changed, nothing written"
+    );
     cache.write_response(app_token("t")).await.unwrap();
     assert_eq!(store.saves.load(Ordering::SeqCst), 2);
     assert_eq!(
         *hook.0.lock().unwrap(),
-        ["before Write", "after Write true", "before Write", "after Write true"]
+        [
+            "before Write",
+            "after Write true",
+            "before Write",
+            "after Write true"
+        ]
     );
 }
 
@@ -123,10 +148,16 @@ async fn corrupt_file_is_moved_aside_and_reported_with_its_path() {
     let path = dir.join("cache.json");
     let truncated = br#"{"AccessToken": {"k": {"secret": "#;
     std::fs::write(&path, truncated).unwrap();
-    let cache = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(&path, None))));
+    let cache = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(
+        &path, None,
+    ))));
     let err = cache.load().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cache);
-    assert!(err.message().contains(&path.display().to_string()), "{}", err.message());
+    assert!(
+        err.message().contains(&path.display().to_string()),
+        "{}",
+        err.message()
+    );
     assert!(err.message().contains(".corrupt-"), "{}", err.message());
     assert!(!path.exists());
     let aside: Vec<_> = std::fs::read_dir(&dir)
@@ -135,7 +166,11 @@ async fn corrupt_file_is_moved_aside_and_reported_with_its_path() {
         .filter(|p| p.to_string_lossy().contains("cache.json.corrupt-"))
         .collect();
     assert_eq!(aside.len(), 1);
-    assert_eq!(std::fs::read(&aside[0]).unwrap(), truncated, "the data is kept, not deleted");
+    assert_eq!(
+        std::fs::read(&aside[0]).unwrap(),
+        truncated,
+        "the data is kept, not deleted"
+    );
 }
 
 #[tokio::test]
@@ -145,7 +180,8 @@ async fn corrupt_file_gives_an_empty_cache_when_the_caller_chooses() {
     let path = dir.join("cache.json");
     std::fs::write(&path, b"not json at all").unwrap();
     let cache = Arc::new(
-        PersistentTokenCache::new(Arc::new(FilePersistence::new(&path, None))).continue_on_corrupt(true),
+        PersistentTokenCache::new(Arc::new(FilePersistence::new(&path, None)))
+            .continue_on_corrupt(true),
     );
     cache.load().await.unwrap();
     assert!(cache.cache().access_tokens().is_empty());
@@ -160,7 +196,9 @@ async fn loading_keeps_unsaved_local_changes_and_unknown_content() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("cache.json");
     std::fs::write(&path, br#"{"Future": {"x": 1}, "AccessToken": {}}"#).unwrap();
-    let cache = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(&path, None))));
+    let cache = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(
+        &path, None,
+    ))));
     cache.cache().write_response(&app_token("local"));
     cache.load().await.unwrap();
     assert_eq!(scopes_in(cache.cache()), ["local"]);
@@ -175,7 +213,10 @@ fn named_locations_follow_the_azure_tools() {
     assert!(id.path().ends_with(".IdentityService/msal.cache.nocae"));
     let cae = FilePersistence::azure_identity(Some("myapp"), true).unwrap();
     assert!(cae.path().ends_with(".IdentityService/myapp.cae"));
-    assert!(cae.lock_path().ends_with(".IdentityService/myapp.cae.lockfile"));
+    assert!(
+        cae.lock_path()
+            .ends_with(".IdentityService/myapp.cae.lockfile")
+    );
     let cli = FilePersistence::azure_cli().unwrap();
     assert!(cli.path().ends_with("msal_token_cache.json"));
 }

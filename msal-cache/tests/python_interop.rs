@@ -49,10 +49,15 @@ fn event_from_exchange(flow: &Value, now: i64) -> TokenResponseEvent {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["method"] == "POST" && r["status"] == 200 && r["path"].as_str().unwrap().ends_with("/token"))
+        .find(|r| {
+            r["method"] == "POST"
+                && r["status"] == 200
+                && r["path"].as_str().unwrap().ends_with("/token")
+        })
         .unwrap();
     let body = post["body"].as_str().unwrap();
-    let response: Map<String, Value> = serde_json::from_str(post["response"].as_str().unwrap()).unwrap();
+    let response: Map<String, Value> =
+        serde_json::from_str(post["response"].as_str().unwrap()).unwrap();
     let realm = post["path"].as_str().unwrap().split('/').nth(1).unwrap();
     let mut ev = TokenResponseEvent::new(form(body, "client_id").unwrap(), "127.0.0.1", realm, now);
     let scope = response
@@ -106,7 +111,8 @@ fn caches_written_from_recorded_responses_equal_what_msal_python_wrote() {
         let exchange: Value =
             serde_json::from_slice(&std::fs::read(format!("{WIRE}/{flow}.json")).unwrap()).unwrap();
         let expected =
-            parse_json_lenient(&std::fs::read(format!("{WIRE}/{flow}.cache.json")).unwrap()).unwrap();
+            parse_json_lenient(&std::fs::read(format!("{WIRE}/{flow}.cache.json")).unwrap())
+                .unwrap();
         let now = expected["AccessToken"]
             .as_object()
             .unwrap()

@@ -34,7 +34,13 @@ fn app_event(scopes: &[&str], token: &str) -> TokenResponseEvent {
     ev
 }
 
-fn find(cache: &TokenCache, subject: Subject<'_>, env: &str, realm: &str, scopes: &[&str]) -> Option<String> {
+fn find(
+    cache: &TokenCache,
+    subject: Subject<'_>,
+    env: &str,
+    realm: &str,
+    scopes: &[&str],
+) -> Option<String> {
     let query = AccessTokenQuery::new(subject, env, CLIENT, realm, scopes).valid_at(NOW + 300);
     cache
         .find_access_token(&query)
@@ -44,23 +50,83 @@ fn find(cache: &TokenCache, subject: Subject<'_>, env: &str, realm: &str, scopes
 #[test]
 fn token_is_found_through_every_alias_of_its_cloud_but_not_another_cloud() {
     let cache = TokenCache::new();
-    cache.write_response(&user_event("login.microsoftonline.com", &["User.Read"], "at1"));
-    for env in ["login.windows.net", "LOGIN.MICROSOFT.COM", "sts.windows.net"] {
-        assert_eq!(find(&cache, Subject::Account(HOME), env, "utid", &["User.Read"]).as_deref(), Some("at1"));
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["User.Read"],
+        "at1",
+    ));
+    for env in [
+        "login.windows.net",
+        "LOGIN.MICROSOFT.COM",
+        "sts.windows.net",
+    ] {
+        assert_eq!(
+            find(&cache, Subject::Account(HOME), env, "utid", &["User.Read"]).as_deref(),
+            Some("at1")
+        );
     }
-    assert_eq!(find(&cache, Subject::Account(HOME), "login.microsoftonline.us", "utid", &["User.Read"]), None);
+    assert_eq!(
+        find(
+            &cache,
+            Subject::Account(HOME),
+            "login.microsoftonline.us",
+            "utid",
+            &["User.Read"]
+        ),
+        None
+    );
 }
 
 #[test]
 fn scopes_match_as_a_case_insensitive_subset_ignoring_reserved_scopes() {
     let cache = TokenCache::new();
-    cache.write_response(&user_event("login.microsoftonline.com", &["User.Read", "Mail.Read", "openid"], "at1"));
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["User.Read", "Mail.Read", "openid"],
+        "at1",
+    ));
     let env = "login.microsoftonline.com";
     assert!(find(&cache, Subject::Account(HOME), env, "utid", &["user.read"]).is_some());
-    assert!(find(&cache, Subject::Account(HOME), env, "utid", &["MAIL.READ", "offline_access", "profile"]).is_some());
-    assert!(find(&cache, Subject::Account(HOME), env, "utid", &["User.Read", "Files.Read"]).is_none());
-    assert!(find(&cache, Subject::Account(HOME), env, "other-tenant", &["User.Read"]).is_none());
-    assert!(find(&cache, Subject::Account("other.user"), env, "utid", &["User.Read"]).is_none());
+    assert!(
+        find(
+            &cache,
+            Subject::Account(HOME),
+            env,
+            "utid",
+            &["MAIL.READ", "offline_access", "profile"]
+        )
+        .is_some()
+    );
+    assert!(
+        find(
+            &cache,
+            Subject::Account(HOME),
+            env,
+            "utid",
+            &["User.Read", "Files.Read"]
+        )
+        .is_none()
+    );
+    assert!(
+        find(
+            &cache,
+            Subject::Account(HOME),
+            env,
+            "other-tenant",
+            &["User.Read"]
+        )
+        .is_none()
+    );
+    assert!(
+        find(
+            &cache,
+            Subject::Account("other.user"),
+            env,
+            "utid",
+            &["User.Read"]
+        )
+        .is_none()
+    );
 }
 
 #[test]
@@ -69,11 +135,19 @@ fn app_tokens_and_user_tokens_never_answer_each_other() {
     cache.write_response(&app_event(&["https://graph.microsoft.com/.default"], "app"));
     let scopes = ["https://graph.microsoft.com/.default"];
     let env = "login.microsoftonline.com";
-    assert_eq!(find(&cache, Subject::App, env, "tenant", &scopes).as_deref(), Some("app"));
+    assert_eq!(
+        find(&cache, Subject::App, env, "tenant", &scopes).as_deref(),
+        Some("app")
+    );
     assert!(find(&cache, Subject::Account(HOME), env, "tenant", &scopes).is_none());
     // App-only entries are written with "home_account_id": null, as MSAL Python needs.
     let json: Value = serde_json::from_slice(&cache.to_json().unwrap()).unwrap();
-    let at = json["AccessToken"].as_object().unwrap().values().next().unwrap();
+    let at = json["AccessToken"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
     assert_eq!(at["home_account_id"], Value::Null);
     assert!(json.get("Account").is_none() && json.get("RefreshToken").is_none());
 }
@@ -84,8 +158,23 @@ fn expired_tokens_are_skipped_when_a_validity_time_is_given() {
     let mut ev = app_event(&["s"], "short");
     ev.expires_in = Some(200);
     cache.write_response(&ev);
-    assert!(find(&cache, Subject::App, "login.microsoftonline.com", "tenant", &["s"]).is_none());
-    let query = AccessTokenQuery::new(Subject::App, "login.microsoftonline.com", CLIENT, "tenant", &["s"]);
+    assert!(
+        find(
+            &cache,
+            Subject::App,
+            "login.microsoftonline.com",
+            "tenant",
+            &["s"]
+        )
+        .is_none()
+    );
+    let query = AccessTokenQuery::new(
+        Subject::App,
+        "login.microsoftonline.com",
+        CLIENT,
+        "tenant",
+        &["s"],
+    );
     assert!(cache.find_access_token(&query).is_some());
 }
 
@@ -98,11 +187,26 @@ fn token_type_and_key_id_must_match() {
     cache.write_response(&ev);
     let env = "login.microsoftonline.com";
     let base = AccessTokenQuery::new(Subject::App, env, CLIENT, "tenant", &["s"]);
-    assert!(cache.find_access_token(&base).is_none(), "a Bearer query must not get a PoP token");
-    assert!(cache.find_access_token(&base.with_token_type("POP")).is_none(), "key id required");
+    assert!(
+        cache.find_access_token(&base).is_none(),
+        "a Bearer query must not get a PoP token"
+    );
+    assert!(
+        cache
+            .find_access_token(&base.with_token_type("POP"))
+            .is_none(),
+        "key id required"
+    );
     let q = base.with_token_type("pop").with_key_id("kid-1");
-    assert_eq!(cache.find_access_token(&q).unwrap().secret.expose(), "pop-token");
-    assert!(cache.find_access_token(&base.with_token_type("pop").with_key_id("kid-2")).is_none());
+    assert_eq!(
+        cache.find_access_token(&q).unwrap().secret.expose(),
+        "pop-token"
+    );
+    assert!(
+        cache
+            .find_access_token(&base.with_token_type("pop").with_key_id("kid-2"))
+            .is_none()
+    );
 }
 
 #[test]
@@ -118,7 +222,13 @@ fn key_id_is_read_under_every_library_spelling() {
             .with_token_type("ssh-cert")
             .with_key_id("K");
         assert!(cache.find_access_token(&q).is_some(), "{name}");
-        assert!(cache.to_json().unwrap().windows(name.len() + 2).any(|w| w == format!("\"{name}\"").as_bytes()));
+        assert!(
+            cache
+                .to_json()
+                .unwrap()
+                .windows(name.len() + 2)
+                .any(|w| w == format!("\"{name}\"").as_bytes())
+        );
     }
 }
 
@@ -127,10 +237,18 @@ fn new_token_replaces_tokens_with_intersecting_scopes_and_keeps_disjoint_ones() 
     let cache = TokenCache::new();
     let env = "login.microsoftonline.com";
     cache.write_response(&user_event(env, &["User.Read", "Mail.Read"], "old"));
-    cache.write_response(&user_event("login.windows.net", &["Files.Read"], "disjoint"));
+    cache.write_response(&user_event(
+        "login.windows.net",
+        &["Files.Read"],
+        "disjoint",
+    ));
     let keys_before = cache.to_json().unwrap();
     cache.write_response(&user_event("login.windows.net", &["mail.read"], "new"));
-    let secrets: Vec<String> = cache.access_tokens().iter().map(|a| a.secret.expose().to_owned()).collect();
+    let secrets: Vec<String> = cache
+        .access_tokens()
+        .iter()
+        .map(|a| a.secret.expose().to_owned())
+        .collect();
     assert_eq!(secrets.len(), 2, "{secrets:?}");
     assert!(secrets.contains(&"new".to_owned()) && secrets.contains(&"disjoint".to_owned()));
     assert!(find(&cache, Subject::Account(HOME), env, "utid", &["User.Read"]).is_none());
@@ -148,11 +266,13 @@ fn rewriting_the_same_scopes_keeps_the_existing_key() {
         "realm": "utid", "target": "User.Read", "expires_on": "1"}}}}}}"#
     );
     let cache = TokenCache::from_json(json.as_bytes()).unwrap();
-    let key = cache.add_access_token(
-        cache.access_tokens()[0].as_ref().clone(),
-    );
+    let key = cache.add_access_token(cache.access_tokens()[0].as_ref().clone());
     assert_eq!(key, "Odd-Key-From-Another-Library");
-    cache.write_response(&user_event("login.microsoftonline.com", &["user.read"], "new"));
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["user.read"],
+        "new",
+    ));
     let doc: Value = serde_json::from_slice(&cache.to_json().unwrap()).unwrap();
     let ats = doc["AccessToken"].as_object().unwrap();
     assert_eq!(ats.len(), 1);
@@ -162,13 +282,23 @@ fn rewriting_the_same_scopes_keeps_the_existing_key() {
 #[test]
 fn on_behalf_of_tokens_are_found_by_assertion_hash_with_or_without_padding() {
     let cache = TokenCache::new();
-    let mut ev = user_event("login.microsoftonline.com", &["api://downstream/.default"], "obo");
+    let mut ev = user_event(
+        "login.microsoftonline.com",
+        &["api://downstream/.default"],
+        "obo",
+    );
     ev.user_assertion_hash = Some("_JPLB-GtkomFJxAOWKHPHR5_ZemiZqb4fzyE_rVBx7M".into());
     cache.write_response(&ev);
     let env = "login.microsoftonline.com";
     let scopes = ["api://downstream/.default"];
-    for hash in ["_JPLB-GtkomFJxAOWKHPHR5_ZemiZqb4fzyE_rVBx7M", "_JPLB-GtkomFJxAOWKHPHR5_ZemiZqb4fzyE_rVBx7M="] {
-        assert_eq!(find(&cache, Subject::OnBehalfOf(hash), env, "utid", &scopes).as_deref(), Some("obo"));
+    for hash in [
+        "_JPLB-GtkomFJxAOWKHPHR5_ZemiZqb4fzyE_rVBx7M",
+        "_JPLB-GtkomFJxAOWKHPHR5_ZemiZqb4fzyE_rVBx7M=",
+    ] {
+        assert_eq!(
+            find(&cache, Subject::OnBehalfOf(hash), env, "utid", &scopes).as_deref(),
+            Some("obo")
+        );
     }
     assert!(find(&cache, Subject::OnBehalfOf("other"), env, "utid", &scopes).is_none());
     assert!(find(&cache, Subject::Account(HOME), env, "utid", &scopes).is_none());
@@ -183,33 +313,71 @@ fn family_refresh_token_and_app_metadata_record_the_family() {
     let frts = cache.family_refresh_tokens(HOME, "login.windows.net", "1");
     assert_eq!(frts.len(), 1);
     assert_eq!(frts[0].secret.expose(), "rt-at");
-    assert_eq!(cache.app_metadata("login.windows.net", CLIENT).unwrap().family_id(), Some("1"));
-    assert!(cache.family_refresh_tokens(HOME, "login.windows.net", "2").is_empty());
+    assert_eq!(
+        cache
+            .app_metadata("login.windows.net", CLIENT)
+            .unwrap()
+            .family_id(),
+        Some("1")
+    );
+    assert!(
+        cache
+            .family_refresh_tokens(HOME, "login.windows.net", "2")
+            .is_empty()
+    );
     let account = &cache.accounts_for(HOME)[0];
     assert_eq!(account.local_account_id.get(), Some("object-id"));
     assert_eq!(account.username.get(), Some("alice@contoso.com"));
     assert_eq!(account.account_source.get(), Some("password"));
-    assert!(cache.id_token(HOME, "login.microsoftonline.com", CLIENT, Some("utid")).is_some());
+    assert!(
+        cache
+            .id_token(HOME, "login.microsoftonline.com", CLIENT, Some("utid"))
+            .is_some()
+    );
 }
 
 #[test]
 fn remove_account_removes_only_that_users_tokens() {
     let cache = TokenCache::new();
-    cache.write_response(&user_event("login.microsoftonline.com", &["User.Read"], "alice"));
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["User.Read"],
+        "alice",
+    ));
     let mut bob = user_event("login.microsoftonline.com", &["User.Read"], "bob");
     bob.client_info_uid = Some("bob".into());
     cache.write_response(&bob);
     cache.write_response(&app_event(&["s"], "app"));
     cache.remove_account(HOME, "login.windows.net", CLIENT);
-    let left: Vec<String> = cache.access_tokens().iter().map(|a| a.secret.expose().to_owned()).collect();
+    let left: Vec<String> = cache
+        .access_tokens()
+        .iter()
+        .map(|a| a.secret.expose().to_owned())
+        .collect();
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(!left.contains(&"alice".to_owned()));
-    assert!(cache.refresh_token_for_client(HOME, "login.microsoftonline.com", CLIENT).is_none());
-    assert!(cache.refresh_token_for_client("bob.utid", "login.microsoftonline.com", CLIENT).is_some());
+    assert!(
+        cache
+            .refresh_token_for_client(HOME, "login.microsoftonline.com", CLIENT)
+            .is_none()
+    );
+    assert!(
+        cache
+            .refresh_token_for_client("bob.utid", "login.microsoftonline.com", CLIENT)
+            .is_some()
+    );
     assert!(cache.accounts_for(HOME).is_empty());
-    assert!(cache.id_token(HOME, "login.microsoftonline.com", CLIENT, None).is_none());
+    assert!(
+        cache
+            .id_token(HOME, "login.microsoftonline.com", CLIENT, None)
+            .is_none()
+    );
     cache.remove_app_tokens("login.microsoftonline.com", CLIENT);
-    let left: Vec<String> = cache.access_tokens().iter().map(|a| a.secret.expose().to_owned()).collect();
+    let left: Vec<String> = cache
+        .access_tokens()
+        .iter()
+        .map(|a| a.secret.expose().to_owned())
+        .collect();
     assert_eq!(left, vec!["bob".to_owned()]);
 }
 
@@ -234,7 +402,11 @@ fn updating_a_used_refresh_token_keeps_its_key_and_unknown_fields() {
 #[test]
 fn debug_output_never_contains_secrets() {
     let cache = TokenCache::new();
-    cache.write_response(&user_event("login.microsoftonline.com", &["User.Read"], "top-secret-at"));
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["User.Read"],
+        "top-secret-at",
+    ));
     let at = &cache.access_tokens()[0];
     let rt = &cache.refresh_tokens()[0];
     let printed = format!("{at:?} {rt:?} {cache:?}");
@@ -250,7 +422,9 @@ fn readers_on_many_threads_see_the_same_token() {
             let cache = cache.clone();
             std::thread::spawn(move || {
                 (0..1000)
-                    .filter(|_| find(&cache, Subject::App, "login.windows.net", "tenant", &["s"]).is_some())
+                    .filter(|_| {
+                        find(&cache, Subject::App, "login.windows.net", "tenant", &["s"]).is_some()
+                    })
                     .count()
             })
         })
