@@ -11,11 +11,57 @@ pub(crate) type Indexer<T> = fn(&T) -> Option<u64>;
 /// An entry with the map key it is stored under.
 pub(crate) type Slot<T> = (Arc<str>, Arc<T>);
 
+/// The entries under one index key: almost always one, stored inline so a lookup touches
+/// one cache line fewer.
+enum Bucket<T> {
+    One(Slot<T>),
+    Many(Vec<Slot<T>>),
+}
+
+impl<T> Clone for Bucket<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Bucket::One(s) => Bucket::One(s.clone()),
+            Bucket::Many(v) => Bucket::Many(v.clone()),
+        }
+    }
+}
+
+impl<T> Bucket<T> {
+    fn as_slice(&self) -> &[Slot<T>] {
+        match self {
+            Bucket::One(s) => std::slice::from_ref(s),
+            Bucket::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, slot: Slot<T>) {
+        match self {
+            Bucket::Many(v) => v.push(slot),
+            Bucket::One(first) => {
+                let first = first.clone();
+                *self = Bucket::Many(vec![first, slot]);
+            }
+        }
+    }
+
+    /// Removes the slot of `key`; returns whether the bucket is now empty.
+    fn remove(&mut self, key: &str) -> bool {
+        match self {
+            Bucket::One((k, _)) => &**k == key,
+            Bucket::Many(v) => {
+                v.retain(|(k, _)| &**k != key);
+                v.is_empty()
+            }
+        }
+    }
+}
+
 /// Entries of one kind, by map key, with secondary indexes.
 pub(crate) struct Section<T: 'static> {
     entries: HashMap<Arc<str>, Arc<T>>,
     indexers: &'static [Indexer<T>],
-    indexes: Vec<HashMap<u64, Vec<Slot<T>>, BuildPassThrough>>,
+    indexes: Vec<HashMap<u64, Bucket<T>, BuildPassThrough>>,
 }
 
 impl<T: 'static> Clone for Section<T> {
@@ -55,7 +101,7 @@ impl<T: 'static> Section<T> {
         self.indexes
             .get(index)
             .and_then(|m| m.get(&hash))
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Bucket::as_slice)
     }
 
     /// Stores `entry` under `key`, replacing (and unindexing) what was there.
@@ -64,10 +110,13 @@ impl<T: 'static> Section<T> {
         let key: Arc<str> = Arc::from(key);
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
             if let Some(hash) = indexer(&entry) {
-                index
-                    .entry(hash)
-                    .or_default()
-                    .push((key.clone(), entry.clone()));
+                let slot = (key.clone(), entry.clone());
+                match index.get_mut(&hash) {
+                    Some(bucket) => bucket.push(slot),
+                    None => {
+                        index.insert(hash, Bucket::One(slot));
+                    }
+                }
             }
         }
         self.entries.insert(key, entry);
@@ -79,11 +128,8 @@ impl<T: 'static> Section<T> {
         let (_, old) = self.entries.remove_entry(key)?;
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
             let Some(hash) = indexer(&old) else { continue };
-            if let Some(bucket) = index.get_mut(&hash) {
-                bucket.retain(|(k, _)| &**k != key);
-                if bucket.is_empty() {
-                    index.remove(&hash);
-                }
+            if index.get_mut(&hash).is_some_and(|b| b.remove(key)) {
+                index.remove(&hash);
             }
         }
         Some(old)
