@@ -5,11 +5,10 @@
 //! raw JSON, and so are unknown top-level members. Writing emits all of it again, entries
 //! sorted by key, with four-space indentation as MSAL Python does.
 
-use std::collections::BTreeMap;
-
 use msal_core::{Error, ErrorKind, Result};
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -31,21 +30,46 @@ pub(crate) const SECTIONS: [&str; 5] = [
 pub(crate) fn parse_into(bytes: &[u8], store: &mut Store) -> Result<()> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| Error::with_source(ErrorKind::Cache, "the cache is not UTF-8 text", e))?;
-    let text = json::clean(text);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Ok(());
     }
-    let top: BTreeMap<String, &RawValue> = serde_json::from_str(&text)
-        .map_err(|e| Error::with_source(ErrorKind::Cache, "the cache is not a JSON object", e))?;
-    for (name, raw) in top {
-        let Some(pos) = SECTIONS.iter().position(|s| *s == name) else {
-            store.unknown.insert(name, to_value(raw)?);
-            continue;
-        };
-        let Ok(entries) = serde_json::from_str::<BTreeMap<String, &RawValue>>(raw.get()) else {
-            // A known section that is not an object: keep it as it was.
-            store.unknown.insert(name, to_value(raw)?);
-            continue;
+    // Caches written by MSALs are strict JSON: parse them as they are, and clean trailing
+    // commas (MSAL .NET test files) only when the strict parse fails.
+    match serde_json::from_str::<Top<'_>>(text) {
+        Ok(top) => fill(store, top),
+        Err(strict) => {
+            let cleaned = json::clean(text);
+            if matches!(cleaned, std::borrow::Cow::Borrowed(_)) {
+                return Err(not_json(strict));
+            }
+            let top = serde_json::from_str::<Top<'_>>(&cleaned).map_err(not_json)?;
+            fill(store, top)
+        }
+    }
+}
+
+fn not_json(e: serde_json::Error) -> Error {
+    Error::with_source(ErrorKind::Cache, "the cache is not a JSON object", e)
+}
+
+fn fill(store: &mut Store, top: Top<'_>) -> Result<()> {
+    for (name, member) in top.0 {
+        let pos = SECTIONS.iter().position(|s| *s == name);
+        let (pos, entries) = match (pos, member) {
+            (Some(pos), Member::Entries(entries)) => (pos, entries),
+            (_, Member::Entries(entries)) => {
+                let mut map = Map::new();
+                for (key, raw) in entries {
+                    map.insert(key, to_value(raw)?);
+                }
+                store.unknown.insert(name, Value::Object(map));
+                continue;
+            }
+            (_, Member::Other(value)) => {
+                store.unknown.insert(name, value);
+                continue;
+            }
         };
         if let Some(present) = store.present.get_mut(pos) {
             *present = true;
@@ -58,15 +82,98 @@ pub(crate) fn parse_into(bytes: &[u8], store: &mut Store) -> Result<()> {
                 3 => typed(&mut store.accounts, &key, entry),
                 _ => typed(&mut store.app_metadata, &key, entry),
             };
-            if !unparsed {
-                continue;
-            }
-            if let Some(raw_section) = store.raw.get_mut(pos) {
+            if unparsed && let Some(raw_section) = store.raw.get_mut(pos) {
                 raw_section.insert(key, to_value(entry)?);
             }
         }
     }
     Ok(())
+}
+
+/// The top-level object, read in one pass: objects keep their members as raw JSON (parsed
+/// once more, typed, when they are entries), anything else becomes a `Value`.
+struct Top<'a>(Vec<(String, Member<'a>)>);
+
+enum Member<'a> {
+    Entries(Vec<(String, &'a RawValue)>),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Top<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Top<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Top<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    members.push((key, map.next_value::<Member<'de>>()?));
+                }
+                Ok(Top(members))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Member<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Member<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Member<'de>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    entries.push((key, map.next_value::<&'de RawValue>()?));
+                }
+                Ok(Member::Entries(entries))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Member<'de>, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Value>()? {
+                    items.push(item);
+                }
+                Ok(Member::Other(Value::Array(items)))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Member<'de>, E> {
+                Ok(Member::Other(Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<Member<'de>, E> {
+                Ok(Member::Other(Value::Null))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Member<'de>, E> {
+                Ok(Member::Other(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Member<'de>, E> {
+                Ok(Member::Other(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Member<'de>, E> {
+                Ok(Member::Other(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Member<'de>, E> {
+                Ok(Member::Other(Value::from(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Member<'de>, E> {
+                Ok(Member::Other(Value::String(v.to_owned())))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 fn to_value(raw: &RawValue) -> Result<Value> {
@@ -91,13 +198,23 @@ fn typed<T: DeserializeOwned + 'static>(
 
 /// Serializes `store` as the cache document.
 pub(crate) fn write(store: &Store) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(4096);
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Compact, as MSAL .NET writes it: a third smaller and faster than indented output.
+    let mut out = Vec::with_capacity(size_hint(store));
+    let mut ser = serde_json::Serializer::new(&mut out);
     Document(store)
         .serialize(&mut ser)
         .map_err(|e| Error::with_source(ErrorKind::Cache, "could not serialize the cache", e))?;
     Ok(out)
+}
+
+/// Roughly the serialized size, so the output buffer is allocated once.
+fn size_hint(store: &Store) -> usize {
+    let secrets: usize = store
+        .access_tokens
+        .iter()
+        .map(|(k, at)| k.len() + at.secret.len() + 400)
+        .sum();
+    secrets + (store.refresh_tokens.len() + store.id_tokens.len()) * 2048 + 4096
 }
 
 struct Document<'a>(&'a Store);
@@ -119,6 +236,21 @@ impl Serialize for Document<'_> {
             }
         }
         for (name, value) in &s.unknown {
+            let written = SECTIONS.iter().position(|n| n == name).is_some_and(|pos| {
+                s.present.get(pos).copied().unwrap_or(false)
+                    || s.raw.get(pos).is_some_and(|r| !r.is_empty())
+                    || match pos {
+                        0 => s.access_tokens.len() > 0,
+                        1 => s.refresh_tokens.len() > 0,
+                        2 => s.id_tokens.len() > 0,
+                        3 => s.accounts.len() > 0,
+                        _ => s.app_metadata.len() > 0,
+                    }
+            });
+            if written {
+                // A known section that was not an object, now replaced by real entries.
+                continue;
+            }
             map.serialize_entry(name, value)?;
         }
         map.end()

@@ -111,10 +111,39 @@ impl From<i64> for Time {
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Time::Value(v) => serializer.collect_str(v),
+            Time::Value(v) => {
+                let mut buf = [0u8; 24];
+                serializer.serialize_str(format_int(*v, &mut buf))
+            }
             _ => serializer.serialize_none(),
         }
     }
+}
+
+/// Formats `v` in decimal into `buf` without going through `fmt`.
+fn format_int(v: i64, buf: &mut [u8; 24]) -> &str {
+    let mut n = v.unsigned_abs();
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            // `n % 10` is below 10, so the cast cannot truncate.
+            #[allow(clippy::cast_possible_truncation)]
+            let digit = (n % 10) as u8;
+            *slot = b'0' + digit;
+        }
+        n /= 10;
+        if n == 0 || i == 1 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'-';
+        }
+    }
+    std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or("0")
 }
 
 struct TimeVisitor;
@@ -244,6 +273,10 @@ mod tests {
         let p: Probe = serde_json::from_str(r#"{"t": 7}"#).unwrap();
         assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"t":"7"}"#);
         assert!(serde_json::from_str::<Probe>(r#"{"t": "soon"}"#).is_err());
+        for v in [0i64, 9, 10, -1, 1_700_000_000, i64::MIN, i64::MAX] {
+            let mut buf = [0u8; 24];
+            assert_eq!(format_int(v, &mut buf), v.to_string());
+        }
     }
 
     #[test]
