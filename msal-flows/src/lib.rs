@@ -1,8 +1,69 @@
 //! MSAL applications and grant flows.
 //!
-//! This crate will hold `PublicClientApplication`, `ConfidentialClientApplication` and
-//! `ManagedIdentityClient`: every grant flow MSAL offers and the silent path, in the order MSAL
-//! uses (cache first, then refresh token, then the grant). It sits on `msal-core` (the wire) and
-//! `msal-cache` (the token cache).
+//! [`PublicClientApplication`] (desktop, mobile, command-line apps) and
+//! [`ConfidentialClientApplication`] (web apps, APIs, daemons) acquire tokens from Microsoft
+//! Entra ID, cache them in the unified token cache of `msal-cache`, and return them silently
+//! while they are valid. The wire is `msal-core`'s; this crate owns the order of steps.
 //!
-//! It is filled by the `msal-flows` issue; today it only reserves its place in the layering.
+//! Build an application once and share it (clones are cheap and share the cache):
+//!
+//! ```no_run
+//! use msal_flows::{CallOptions, ConfidentialClientApplication, PublicClientApplication, TokenSource};
+//! use msal_core::Secret;
+//!
+//! # async fn run() -> msal_core::Result<()> {
+//! // A daemon: its own token, from the cache when it can.
+//! let daemon = ConfidentialClientApplication::builder("22222222-2222-2222-2222-222222222222")
+//!     .authority("https://login.microsoftonline.com/contoso.onmicrosoft.com")
+//!     .client_secret(Secret::new("the-secret"))
+//!     .build()?;
+//! let token = daemon
+//!     .acquire_token_for_client(&["https://graph.microsoft.com/.default"], &CallOptions::new())
+//!     .await?;
+//! println!("expires {} ({})", token.expires_on, token.token_source.as_str());
+//!
+//! // A command-line tool: username and password, then silent.
+//! let app = PublicClientApplication::builder("11111111-1111-1111-1111-111111111111")
+//!     .authority("https://login.microsoftonline.com/organizations")
+//!     .build()?;
+//! let scopes = ["User.Read"];
+//! let first = app
+//!     .acquire_token_by_username_password(
+//!         &scopes, "alice@contoso.com", Secret::new("password"), &CallOptions::new())
+//!     .await?;
+//! let account = first.account.expect("a user token has an account");
+//! let again = app.acquire_token_silent(&scopes, &account, &CallOptions::new()).await?;
+//! assert_eq!(again.token_source, TokenSource::Cache);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every call takes [`CallOptions`] (correlation id, claims challenge, force refresh) and runs
+//! in a `tracing` span `msal.acquire_token` with the flow, authority, correlation id, token
+//! source and duration. Errors are [`msal_core::Error`]s with a kind, a
+//! [`FailureReason`](msal_core::FailureReason) for the failures users handle, and the call's
+//! correlation id.
+
+mod app;
+mod builder;
+mod cache_store;
+mod call;
+mod client_credential;
+mod confidential;
+mod config;
+mod flows;
+mod public;
+mod result;
+mod shared;
+mod single_flight;
+
+pub use builder::{
+    ConfidentialClientApplicationBuilder, DEFAULT_AUTHORITY, PublicClientApplicationBuilder,
+};
+pub use cache_store::AppTokenCache;
+pub use call::CallOptions;
+pub use client_credential::{AssertionCallback, BoxFuture, ClientCredential};
+pub use confidential::ConfidentialClientApplication;
+pub use config::AppConfig;
+pub use public::PublicClientApplication;
+pub use result::{Account, AuthenticationResult, TokenSource};

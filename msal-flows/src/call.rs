@@ -1,0 +1,137 @@
+//! Per-call options and context: the correlation id and the tracing span of one acquisition.
+
+use std::future::Future;
+use std::time::Instant;
+
+use msal_core::Result;
+use msal_core::http::RequestContext;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::config::AppConfig;
+use crate::result::AuthenticationResult;
+
+/// Options of one token acquisition. Every field has a default; set the ones you need.
+///
+/// ```
+/// use msal_flows::CallOptions;
+///
+/// let options = CallOptions::new()
+///     .correlation_id("0b5f7ba8-2c2d-4a5c-9c68-16d1f9f3a5a1")
+///     .force_refresh(true);
+/// assert_eq!(options.correlation_id.as_deref(), Some("0b5f7ba8-2c2d-4a5c-9c68-16d1f9f3a5a1"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The correlation id sent as `client-request-id` and attached to every error; a random
+    /// one is generated when `None`.
+    pub correlation_id: Option<String>,
+    /// A claims challenge (JSON) from a resource; it bypasses cached access tokens.
+    pub claims: Option<String>,
+    /// Skip cached access tokens and ask the identity provider (silent flow only).
+    pub force_refresh: bool,
+}
+
+impl CallOptions {
+    /// The defaults: a generated correlation id, no claims, no forced refresh.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the correlation id.
+    #[must_use]
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// Sets the claims challenge.
+    #[must_use]
+    pub fn claims(mut self, claims: impl Into<String>) -> Self {
+        self.claims = Some(claims.into()).filter(|c: &String| !c.trim().is_empty());
+        self
+    }
+
+    /// Sets whether cached access tokens are skipped.
+    #[must_use]
+    pub fn force_refresh(mut self, force: bool) -> Self {
+        self.force_refresh = force;
+        self
+    }
+}
+
+/// The context of one call, handed to a flow.
+#[derive(Debug, Clone)]
+pub(crate) struct CallContext {
+    /// The pipeline context (correlation id) of every request of the call.
+    pub request: RequestContext,
+    /// The call's options.
+    pub options: CallOptions,
+}
+
+impl CallContext {
+    /// The call's correlation id.
+    pub fn correlation_id(&self) -> &str {
+        &self.request.correlation_id
+    }
+}
+
+/// Runs one acquisition inside its tracing span: the span carries the flow, the authority,
+/// the correlation id, the token source and the duration (and the username only when PII
+/// logging is on); every error leaves with the correlation id.
+pub(crate) async fn instrumented<F, Fut>(
+    config: &AppConfig,
+    flow: &'static str,
+    options: &CallOptions,
+    username: Option<&str>,
+    run: F,
+) -> Result<AuthenticationResult>
+where
+    F: FnOnce(CallContext) -> Fut,
+    Fut: Future<Output = Result<AuthenticationResult>>,
+{
+    let correlation_id = options
+        .correlation_id
+        .clone()
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!(
+        "msal.acquire_token",
+        flow,
+        authority = %config.authority,
+        correlation_id = %correlation_id,
+        username = Empty,
+        token_source = Empty,
+        duration_ms = Empty,
+    );
+    if config.enable_pii_logging {
+        if let Some(name) = username {
+            span.record("username", name);
+        }
+    }
+    let ctx = CallContext {
+        request: RequestContext::new(correlation_id.clone()),
+        options: options.clone(),
+    };
+    let started = Instant::now();
+    let outcome = run(ctx).instrument(span.clone()).await;
+    let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    span.record("duration_ms", elapsed);
+    match outcome {
+        Ok(result) => {
+            span.record("token_source", result.token_source.as_str());
+            tracing::debug!(parent: &span, token_source = result.token_source.as_str(), "token acquired");
+            Ok(result)
+        }
+        Err(error) => {
+            tracing::debug!(
+                parent: &span,
+                kind = error.kind().as_str(),
+                codes = ?error.aadsts_codes(),
+                "token acquisition failed"
+            );
+            Err(error.correlation_id(correlation_id))
+        }
+    }
+}
