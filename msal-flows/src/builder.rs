@@ -121,7 +121,6 @@ macro_rules! common_setters {
         impl $builder {
             /// The authority URL, such as `https://login.microsoftonline.com/contoso.com`
             /// (default `https://login.microsoftonline.com/common`).
-            #[must_use]
             pub fn authority(mut self, url: impl Into<String>) -> Self {
                 self.common.authority = Some(url.into());
                 self
@@ -129,7 +128,6 @@ macro_rules! common_setters {
 
             /// The authority host (`https://login.microsoftonline.com` or a bare host name),
             /// used with [`tenant`](Self::tenant) instead of a full authority URL.
-            #[must_use]
             pub fn authority_host(mut self, host: impl Into<String>) -> Self {
                 self.common.authority_host = Some(host.into());
                 self
@@ -137,7 +135,6 @@ macro_rules! common_setters {
 
             /// The tenant (id, domain, `common`, `organizations`, `consumers`), used with
             /// [`authority_host`](Self::authority_host).
-            #[must_use]
             pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
                 self.common.tenant = Some(tenant.into());
                 self
@@ -145,7 +142,6 @@ macro_rules! common_setters {
 
             /// Client capabilities sent in the `claims` of every request, such as `CP1`
             /// (continuous access evaluation).
-            #[must_use]
             pub fn client_capabilities<I, S>(mut self, capabilities: I) -> Self
             where
                 I: IntoIterator<Item = S>,
@@ -156,35 +152,30 @@ macro_rules! common_setters {
             }
 
             /// The token cache (default: a new in-memory cache).
-            #[must_use]
             pub fn token_cache(mut self, cache: impl Into<AppTokenCache>) -> Self {
                 self.common.cache = Some(cache.into());
                 self
             }
 
             /// A custom HTTP client (default: reqwest with native TLS).
-            #[must_use]
             pub fn http_client(mut self, client: Arc<dyn HttpClient>) -> Self {
                 self.common.http_client = Some(client);
                 self
             }
 
             /// Options of the built-in HTTP client (timeouts, proxy, response size).
-            #[must_use]
             pub fn http_options(mut self, options: HttpOptions) -> Self {
                 self.common.http_options = Some(options);
                 self
             }
 
             /// Retry and throttling options of the request pipeline.
-            #[must_use]
             pub fn pipeline_options(mut self, options: PipelineOptions) -> Self {
                 self.common.pipeline_options = Some(options);
                 self
             }
 
             /// Turns instance discovery on (default) or off.
-            #[must_use]
             pub fn instance_discovery(mut self, enabled: bool) -> Self {
                 self.common.instance_discovery = Some(if enabled {
                     InstanceDiscovery::Enabled
@@ -195,21 +186,18 @@ macro_rules! common_setters {
             }
 
             /// Uses a custom instance discovery endpoint.
-            #[must_use]
             pub fn instance_discovery_url(mut self, url: url::Url) -> Self {
                 self.common.instance_discovery = Some(InstanceDiscovery::Custom(url));
                 self
             }
 
             /// Whether the authority is validated through instance discovery (default `true`).
-            #[must_use]
             pub fn validate_authority(mut self, validate: bool) -> Self {
                 self.common.validate_authority = Some(validate);
                 self
             }
 
             /// An extra trusted root certificate (PEM) for the built-in HTTP client.
-            #[must_use]
             pub fn extra_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
                 self.common.extra_ca_pem = Some(pem.into());
                 self
@@ -217,14 +205,12 @@ macro_rules! common_setters {
 
             /// Accepts `http://` loopback authorities (`127.0.0.1`, `localhost`): for tests
             /// and local emulators only.
-            #[must_use]
             pub fn allow_loopback_http(mut self, allow: bool) -> Self {
                 self.common.allow_loopback_http = allow;
                 self
             }
 
             /// Lets usernames appear in tracing events (default `false`). Secrets never do.
-            #[must_use]
             pub fn enable_pii_logging(mut self, enable: bool) -> Self {
                 self.common.pii = enable;
                 self

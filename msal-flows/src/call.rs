@@ -105,10 +105,10 @@ where
         token_source = Empty,
         duration_ms = Empty,
     );
-    if config.enable_pii_logging {
-        if let Some(name) = username {
-            span.record("username", name);
-        }
+    if config.enable_pii_logging
+        && let Some(name) = username
+    {
+        span.record("username", name);
     }
     let ctx = CallContext {
         request: RequestContext::new(correlation_id.clone()),
