@@ -128,6 +128,10 @@ async fn wrong_password_is_wrong_credentials_with_the_correlation_id() {
 async fn wrong_federated_password_is_a_typed_wstrust_failure() {
     let err = failure(PUBLIC_APP, "bob@federated.test", "not-bobs-password").await;
     assert_eq!(err.kind(), ErrorKind::WsTrust);
+    assert_eq!(
+        err.reason(),
+        Some(FailureReason::FederatedCredentialsRejected)
+    );
     assert!(!format!("{err} {err:?}").contains("not-bobs-password"));
 }
 
