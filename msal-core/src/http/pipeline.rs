@@ -336,7 +336,17 @@ fn log_outcome(
             "HTTP request failed"
         ),
     }
-    tracing::trace!(method, host, path = request.url.path(), "HTTP request path");
+    tracing::trace!(method, host, path = %loggable_path(request.url.path()), "HTTP request path");
+}
+
+/// The path for logs: the username of a user realm request (`/common/userrealm/{username}`)
+/// is personal data and is masked.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    let lower = path.to_ascii_lowercase();
+    match lower.find("/userrealm/") {
+        Some(at) => format!("{}/userrealm/***", path.get(..at).unwrap_or("")).into(),
+        None => path.into(),
+    }
 }
 
 #[cfg(test)]

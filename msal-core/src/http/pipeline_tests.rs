@@ -550,3 +550,15 @@ async fn a_timed_out_wstrust_request_is_not_resent_but_a_refused_connection_is()
     assert_eq!(response.status, 200);
     assert_eq!(client.sends(), 2);
 }
+
+#[test]
+fn logged_path_masks_the_username_of_user_realm_requests() {
+    assert_eq!(
+        loggable_path("/common/UserRealm/alice@contoso.com"),
+        "/common/userrealm/***"
+    );
+    assert_eq!(
+        loggable_path("/tenant/oauth2/v2.0/token"),
+        "/tenant/oauth2/v2.0/token"
+    );
+}
