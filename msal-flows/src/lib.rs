@@ -56,6 +56,8 @@ mod public;
 mod result;
 mod shared;
 mod single_flight;
+#[cfg(test)]
+mod test_support;
 
 pub use builder::{
     ConfidentialClientApplicationBuilder, DEFAULT_AUTHORITY, PublicClientApplicationBuilder,

@@ -6,3 +6,6 @@ pub(crate) mod client_credentials;
 pub(crate) mod refresh_token;
 pub(crate) mod ropc;
 pub(crate) mod silent;
+
+#[cfg(test)]
+mod wire_tests;
