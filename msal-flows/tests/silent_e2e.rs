@@ -159,3 +159,39 @@ async fn refresh_token_from_another_library_is_redeemed_and_kept() {
         .unwrap();
     assert_eq!(silent.token_source, TokenSource::IdentityProvider);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizations_authority_caches_under_the_user_tenant_and_hits_silently() {
+    let emulator = emulator().await;
+    let app = public_builder(&emulator, PUBLIC_APP)
+        .authority(emulator.authority("organizations"))
+        .build()
+        .unwrap();
+    let first = app
+        .acquire_token_by_username_password(
+            &[USER_READ],
+            "alice@managed.test",
+            Secret::new("alice-password"),
+            &CallOptions::new().correlation_id("d7c3a2b0-0000-4000-8000-00000000000a"),
+        )
+        .await
+        .unwrap();
+    let token = token_requests(&emulator);
+    assert_eq!(
+        token[0].header("client-request-id"),
+        Some("d7c3a2b0-0000-4000-8000-00000000000a")
+    );
+    assert_eq!(first.correlation_id, "d7c3a2b0-0000-4000-8000-00000000000a");
+    let account = first.account.unwrap();
+    assert_eq!(
+        account.tenant_id.as_deref(),
+        Some(emulator.tenant_id().as_str())
+    );
+    let at = &app.token_cache().cache().access_tokens()[0];
+    assert_eq!(at.realm.get(), Some(emulator.tenant_id().as_str()));
+    let silent = app
+        .acquire_token_silent(&[USER_READ], &account, &CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(silent.token_source, TokenSource::Cache);
+}
