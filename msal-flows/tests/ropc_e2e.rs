@@ -171,3 +171,19 @@ async fn empty_password_is_refused_before_any_request() {
     assert!(err.correlation().is_some());
     assert!(emulator.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_without_consent_is_consent_required() {
+    let emulator = emulator().await;
+    let err = public_app(&emulator)
+        .acquire_token_by_username_password(
+            &["api://not-consented-api/Read"],
+            "alice@managed.test",
+            Secret::new("alice-password"),
+            &CallOptions::new(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.reason(), Some(FailureReason::ConsentRequired), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::InteractionRequired);
+}
