@@ -184,6 +184,10 @@ async fn scope_without_consent_is_consent_required() {
         )
         .await
         .unwrap_err();
-    assert_eq!(err.reason(), Some(FailureReason::ConsentRequired), "{err:?}");
+    assert_eq!(
+        err.reason(),
+        Some(FailureReason::ConsentRequired),
+        "{err:?}"
+    );
     assert_eq!(err.kind(), ErrorKind::InteractionRequired);
 }
