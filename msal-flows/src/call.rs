@@ -1,5 +1,6 @@
 //! Per-call options and context: the correlation id and the tracing span of one acquisition.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::time::Instant;
 
@@ -77,6 +78,37 @@ impl CallContext {
     }
 }
 
+/// A fresh random (version 4) correlation id.
+///
+/// Correlation ids only need to be unique, not unpredictable, so after one seed from the
+/// system's random source per thread they come from a xorshift generator: a cache hit stays
+/// far below a microsecond instead of paying a system call per call.
+pub(crate) fn new_correlation_id() -> String {
+    thread_local! {
+        static STATE: Cell<(u64, u64)> = Cell::new({
+            let (a, b) = uuid::Uuid::new_v4().as_u64_pair();
+            (a | 1, b | 1)
+        });
+    }
+    let (hi, lo) = STATE.with(|state| {
+        let (mut a, b) = state.get();
+        // xorshift128+
+        a ^= a << 23;
+        let next = (b, a ^ b ^ (a >> 17) ^ (b >> 26));
+        state.set(next);
+        let hi = next.1.wrapping_add(b);
+        let (mut c, d) = next;
+        c ^= c << 23;
+        let after = (d, c ^ d ^ (c >> 17) ^ (d >> 26));
+        state.set(after);
+        (hi, after.1.wrapping_add(d))
+    });
+    let bytes = ((u128::from(hi) << 64) | u128::from(lo)).to_le_bytes();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 /// Runs one acquisition inside its tracing span: the span carries the flow, the authority,
 /// the correlation id, the token source and the duration (and the username only when PII
 /// logging is on); every error leaves with the correlation id.
@@ -95,7 +127,7 @@ where
         .correlation_id
         .clone()
         .filter(|id| !id.trim().is_empty())
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        .unwrap_or_else(new_correlation_id);
     let span = tracing::info_span!(
         "msal.acquire_token",
         flow,
@@ -133,5 +165,26 @@ where
             );
             Err(error.correlation_id(correlation_id))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_correlation_ids_are_distinct_version_4_uuids() {
+        let ids: std::collections::HashSet<String> =
+            (0..1000).map(|_| new_correlation_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in ids.iter().take(10) {
+            let parsed = uuid::Uuid::parse_str(id).unwrap();
+            assert_eq!(parsed.get_version_num(), 4);
+        }
+    }
+
+    #[test]
+    fn blank_claims_are_no_claims() {
+        assert_eq!(CallOptions::new().claims("  ").claims, None);
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use msal_cache::{AccessTokenQuery, RefreshToken, Subject, TokenCache};
+use msal_core::oauth2::scope::is_reserved;
 use msal_core::oauth2::{AnchorMailbox, Grant, Scopes, TokenRequest};
 use msal_core::{Error, ErrorKind, Result};
 
@@ -76,26 +77,31 @@ impl AppCore {
         account: &Account,
         ctx: &CallContext,
     ) -> Result<AuthenticationResult> {
-        let decorated = Scopes::for_user(scopes, false)?;
-        let plain = decorated.without_reserved();
-        let wanted: Vec<&str> = plain.as_slice().iter().map(String::as_str).collect();
+        if scopes
+            .iter()
+            .any(|s| s.is_empty() || is_reserved(s) || s.contains(char::is_whitespace))
+        {
+            // Only to return its error; valid scopes skip the allocation on a cache hit.
+            Scopes::for_user(scopes, false)?;
+        }
         self.cache.load().await?;
         let resolved = self.resolve(ctx).await?;
         let realm = match (&account.tenant_id, self.config.authority.is_multi_tenant()) {
-            (Some(tid), true) => tid.clone(),
-            _ => resolved.tenant.clone(),
+            (Some(tid), true) => tid.as_str(),
+            _ => resolved.tenant.as_str(),
         };
         let bypass = ctx.options.force_refresh || ctx.options.claims.is_some();
         let subject = Subject::Account(&account.home_account_id);
         let aging = if bypass {
             None
         } else {
-            match lookup_access_token(self, subject, &realm, &wanted, Some(account), ctx) {
+            match lookup_access_token(self, subject, realm, scopes, Some(account), ctx) {
                 CacheLookup::Fresh(hit) => return Ok(hit),
                 CacheLookup::Aging(hit) => Some(hit),
                 CacheLookup::Miss => None,
             }
         };
+        let decorated = Scopes::for_user(scopes, false)?;
         let key = flight_key(&[
             "silent",
             &self.config.authority.to_string(),
