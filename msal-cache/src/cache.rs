@@ -274,8 +274,14 @@ impl TokenCache {
     /// modification time, keeping its key and every other field. Returns whether it was found.
     pub fn update_refresh_token(&self, used: &RefreshToken, secret: Secret, now: i64) -> bool {
         let mut store = self.write();
+        let h = hash::parts(&[
+            used.home_account_id(),
+            env::group(&used.environment),
+            &used.client_id,
+        ]);
         let key = store
             .refresh_tokens
+            .bucket(store::RT_CLIENT, h)
             .iter()
             .find(|(_, rt)| rt.secret == used.secret && rt.client_id == used.client_id)
             .map(|(k, _)| k.clone());
