@@ -382,7 +382,8 @@ impl TokenCache {
 
     /// Replaces the content with `fresh`, then applies `changes` and the changes still pending
     /// in this process on top (read-merge-write under the persistence lock).
-    pub(crate) fn install(&self, mut fresh: Store, changes: &[Change]) {
+    /// Returns the change count that the installed content corresponds to.
+    pub(crate) fn install(&self, mut fresh: Store, changes: &[Change]) -> u64 {
         fresh.journal = None;
         for change in changes {
             fresh.apply(change);
@@ -394,8 +395,8 @@ impl TokenCache {
         }
         fresh.journal = pending;
         *store = fresh;
-        drop(store);
-        self.bump();
+        // Counted while the lock is held: a later change gets a higher count.
+        self.changes.fetch_add(1, Ordering::AcqRel) + 1
     }
 
     /// Puts back changes that could not be saved, ahead of newer ones.
