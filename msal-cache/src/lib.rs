@@ -41,6 +41,7 @@ mod cache;
 mod document;
 mod entity;
 pub mod env;
+mod fastjson;
 mod field;
 mod file;
 mod hash;
