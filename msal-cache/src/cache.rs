@@ -205,6 +205,18 @@ impl TokenCache {
             .collect()
     }
 
+    /// The account entries of the cloud of `environment` (MSAL Python's `get_accounts`
+    /// scope; one entry per user and tenant).
+    pub fn accounts_in(&self, environment: &str) -> Vec<Arc<Account>> {
+        self.read()
+            .accounts
+            .iter()
+            .map(|(_, a)| a)
+            .filter(|a| env::same_cloud(&a.environment, environment))
+            .cloned()
+            .collect()
+    }
+
     /// Every account entry.
     pub fn accounts(&self) -> Vec<Arc<Account>> {
         self.read()
@@ -350,6 +362,23 @@ impl TokenCache {
         }
         drop(store);
         self.bump();
+    }
+
+    /// Removes one access token (such as an expired one the silent path skipped); returns
+    /// whether it was there. The entry is found through the index, by its secret.
+    pub fn remove_access_token(&self, at: &AccessToken) -> bool {
+        let mut store = self.write();
+        let key = store
+            .access_tokens
+            .bucket(store::AT_PARTITION, store::at_partition_key(at))
+            .iter()
+            .find(|(_, e)| e.secret == at.secret && e.client_id == at.client_id)
+            .map(|(k, _)| k.clone());
+        let Some(key) = key else { return false };
+        store.remove(0, &key);
+        drop(store);
+        self.bump();
+        true
     }
 
     /// Removes the app-only access tokens of `client_id` in the cloud of `environment`

@@ -22,6 +22,11 @@ pub(crate) const BY_HOME: usize = 0;
 /// The only index of app metadata: by cloud and client.
 pub(crate) const APP_CLIENT: usize = 0;
 
+/// The partition index key of an access token.
+pub(crate) fn at_partition_key(at: &AccessToken) -> u64 {
+    at_partition(at).unwrap_or_default()
+}
+
 fn at_partition(at: &AccessToken) -> Option<u64> {
     let group = env::group(&at.environment);
     let realm = at.realm.or_empty();

@@ -433,3 +433,35 @@ fn readers_on_many_threads_see_the_same_token() {
         assert_eq!(h.join().unwrap(), 1000);
     }
 }
+
+#[test]
+fn one_access_token_can_be_removed_and_accounts_listed_per_cloud() {
+    let cache = TokenCache::new();
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["User.Read"],
+        "a",
+    ));
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["Files.Read"],
+        "b",
+    ));
+    let before = cache.change_count();
+    let victim = cache
+        .access_tokens()
+        .into_iter()
+        .find(|at| at.secret.expose() == "a")
+        .unwrap();
+    assert!(cache.remove_access_token(&victim));
+    assert!(!cache.remove_access_token(&victim), "already gone");
+    assert!(cache.change_count() > before);
+    let left: Vec<String> = cache
+        .access_tokens()
+        .iter()
+        .map(|a| a.secret.expose().to_owned())
+        .collect();
+    assert_eq!(left, ["b"]);
+    assert_eq!(cache.accounts_in("login.windows.net").len(), 1);
+    assert!(cache.accounts_in("login.microsoftonline.us").is_empty());
+}
