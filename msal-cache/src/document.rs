@@ -76,17 +76,15 @@ fn fill(store: &mut Store, top: Top<'_>) -> Result<()> {
         if let Some(present) = store.present.get_mut(pos) {
             *present = true;
         }
-        for (key, entry) in entries {
-            let unparsed = match pos {
-                0 => typed(&mut store.access_tokens, &key, entry),
-                1 => typed(&mut store.refresh_tokens, &key, entry),
-                2 => typed(&mut store.id_tokens, &key, entry),
-                3 => typed(&mut store.accounts, &key, entry),
-                _ => typed(&mut store.app_metadata, &key, entry),
-            };
-            if unparsed && let Some(raw_section) = store.raw.get_mut(pos) {
-                raw_section.insert(key, to_value(entry)?);
-            }
+        let raw_section = match pos {
+            0 => typed(&mut store.access_tokens, entries)?,
+            1 => typed(&mut store.refresh_tokens, entries)?,
+            2 => typed(&mut store.id_tokens, entries)?,
+            3 => typed(&mut store.accounts, entries)?,
+            _ => typed(&mut store.app_metadata, entries)?,
+        };
+        if let Some(raw) = store.raw.get_mut(pos) {
+            *raw = raw_section;
         }
     }
     Ok(())
@@ -183,19 +181,66 @@ fn to_value(raw: &RawValue) -> Result<Value> {
         .map_err(|e| Error::with_source(ErrorKind::Cache, "the cache JSON is malformed", e))
 }
 
-/// Stores `raw` typed in `section`; returns `true` when it is not a valid entry.
-fn typed<T: DeserializeOwned + 'static>(
+/// Stores the entries that parse as `T` in `section`; returns the others, kept raw.
+fn typed<T: DeserializeOwned + Send + 'static>(
     section: &mut Section<T>,
-    key: &str,
-    raw: &RawValue,
-) -> bool {
-    match serde_json::from_str::<T>(raw.get()) {
-        Ok(entry) => {
-            section.insert(key, std::sync::Arc::new(entry));
-            false
+    entries: Vec<(String, &RawValue)>,
+) -> Result<Map<String, Value>> {
+    let mut unparsed = Map::new();
+    for (key, raw, entry) in parse_all::<T>(entries)? {
+        match entry {
+            Some(entry) => {
+                section.insert(&key, std::sync::Arc::new(entry));
+            }
+            None => {
+                unparsed.insert(key, to_value(raw)?);
+            }
         }
-        Err(_) => true,
     }
+    Ok(unparsed)
+}
+
+/// Below this many entries a section is parsed on the calling thread.
+const PARALLEL_MIN: usize = 8192;
+
+type Parsed<'a, T> = (String, &'a RawValue, Option<T>);
+
+/// Parses each entry as `T` (`None` when it is not a valid entry). Large sections are split
+/// over the available cores.
+fn parse_all<'a, T: DeserializeOwned + Send>(
+    entries: Vec<(String, &'a RawValue)>,
+) -> Result<Vec<Parsed<'a, T>>> {
+    fn parse<'a, T: DeserializeOwned>((key, raw): (String, &'a RawValue)) -> Parsed<'a, T> {
+        let entry = serde_json::from_str::<T>(raw.get()).ok();
+        (key, raw, entry)
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if entries.len() < PARALLEL_MIN || threads < 2 {
+        return Ok(entries.into_iter().map(parse::<T>).collect());
+    }
+    let chunk = entries.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    let mut rest = entries;
+    while rest.len() > chunk {
+        let tail = rest.split_off(chunk);
+        chunks.push(rest);
+        rest = tail;
+    }
+    chunks.push(rest);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || c.into_iter().map(parse::<T>).collect::<Vec<_>>()))
+            .collect();
+        let mut all = Vec::new();
+        for worker in workers {
+            let parsed = worker
+                .join()
+                .map_err(|_| Error::new(ErrorKind::Cache, "a cache parsing thread failed"))?;
+            all.extend(parsed);
+        }
+        Ok(all)
+    })
 }
 
 /// Serializes `store` as the cache document: compact, as MSAL .NET writes it (a third
