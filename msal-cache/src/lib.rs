@@ -35,7 +35,8 @@
 //!
 //! Persistence: [`CachePersistence`] (bring your own store) and [`FilePersistence`] (the
 //! msal-extensions compatible file with a `.lockfile` cross-process lock), driven by
-//! [`PersistentTokenCache`].
+//! [`PersistentTokenCache`]. Encrypted persistence through the OS secret store and Redis are
+//! not built yet; both fit behind [`CachePersistence`].
 
 mod cache;
 mod document;
