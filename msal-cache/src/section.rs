@@ -1,0 +1,137 @@
+//! One section of the cache: entries by map key, plus hash indexes over their fields.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::hash::{BuildKeyHasher, BuildPassThrough};
+
+/// How an index derives its key from an entry (`None`: the entry is not in this index).
+pub(crate) type Indexer<T> = fn(&T) -> Option<u64>;
+
+/// An entry with the map key it is stored under.
+pub(crate) type Slot<T> = (Arc<str>, Arc<T>);
+
+/// The entries under one index key: almost always one, stored inline so a lookup touches
+/// one cache line fewer.
+enum Bucket<T> {
+    One(Slot<T>),
+    Many(Vec<Slot<T>>),
+}
+
+impl<T> Clone for Bucket<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Bucket::One(s) => Bucket::One(s.clone()),
+            Bucket::Many(v) => Bucket::Many(v.clone()),
+        }
+    }
+}
+
+impl<T> Bucket<T> {
+    fn as_slice(&self) -> &[Slot<T>] {
+        match self {
+            Bucket::One(s) => std::slice::from_ref(s),
+            Bucket::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, slot: Slot<T>) {
+        match self {
+            Bucket::Many(v) => v.push(slot),
+            Bucket::One(first) => {
+                let first = first.clone();
+                *self = Bucket::Many(vec![first, slot]);
+            }
+        }
+    }
+
+    /// Removes the slot of `key`; returns whether the bucket is now empty.
+    fn remove(&mut self, key: &str) -> bool {
+        match self {
+            Bucket::One((k, _)) => &**k == key,
+            Bucket::Many(v) => {
+                v.retain(|(k, _)| &**k != key);
+                v.is_empty()
+            }
+        }
+    }
+}
+
+/// Entries of one kind, by map key, with secondary indexes.
+pub(crate) struct Section<T: 'static> {
+    entries: HashMap<Arc<str>, Arc<T>, BuildKeyHasher>,
+    indexers: &'static [Indexer<T>],
+    indexes: Vec<HashMap<u64, Bucket<T>, BuildPassThrough>>,
+}
+
+impl<T: 'static> Clone for Section<T> {
+    fn clone(&self) -> Self {
+        Self {
+            entries: self.entries.clone(),
+            indexers: self.indexers,
+            indexes: self.indexes.clone(),
+        }
+    }
+}
+
+impl<T: 'static> Section<T> {
+    pub(crate) fn new(indexers: &'static [Indexer<T>]) -> Self {
+        Self {
+            entries: HashMap::default(),
+            indexers,
+            indexes: indexers.iter().map(|_| HashMap::default()).collect(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&Arc<T>> {
+        self.entries.get(key)
+    }
+
+    /// Every entry with its key, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<T>)> {
+        self.entries.iter()
+    }
+
+    /// The candidates of index `index` under `hash` (to be checked field by field).
+    pub(crate) fn bucket(&self, index: usize, hash: u64) -> &[Slot<T>] {
+        self.indexes
+            .get(index)
+            .and_then(|m| m.get(&hash))
+            .map_or(&[], Bucket::as_slice)
+    }
+
+    /// Stores `entry` under `key`, replacing (and unindexing) what was there.
+    pub(crate) fn insert(&mut self, key: &str, entry: Arc<T>) -> Option<Arc<T>> {
+        let old = self.remove(key);
+        let key: Arc<str> = Arc::from(key);
+        for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
+            if let Some(hash) = indexer(&entry) {
+                let slot = (key.clone(), entry.clone());
+                match index.get_mut(&hash) {
+                    Some(bucket) => bucket.push(slot),
+                    None => {
+                        index.insert(hash, Bucket::One(slot));
+                    }
+                }
+            }
+        }
+        self.entries.insert(key, entry);
+        old
+    }
+
+    /// Removes the entry under `key` from the map and every index.
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Arc<T>> {
+        let (_, old) = self.entries.remove_entry(key)?;
+        for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
+            let Some(hash) = indexer(&old) else { continue };
+            if index.get_mut(&hash).is_some_and(|b| b.remove(key)) {
+                index.remove(&hash);
+            }
+        }
+        Some(old)
+    }
+}
