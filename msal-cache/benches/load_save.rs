@@ -27,10 +27,12 @@ fn load_save(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
     group.bench_function("load", |b| {
-        b.iter(|| TokenCache::from_json(black_box(&bytes)).expect("loads"))
+        b.iter_with_large_drop(|| TokenCache::from_json(black_box(&bytes)).expect("loads"))
     });
     let cache = TokenCache::from_json(&bytes).expect("loads");
-    group.bench_function("save", |b| b.iter(|| cache.to_json().expect("saves")));
+    group.bench_function("save", |b| {
+        b.iter_with_large_drop(|| cache.to_json().expect("saves"))
+    });
     group.finish();
 }
 

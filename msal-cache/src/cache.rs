@@ -205,6 +205,18 @@ impl TokenCache {
             .collect()
     }
 
+    /// The account entries of the cloud of `environment` (MSAL Python's `get_accounts`
+    /// scope; one entry per user and tenant).
+    pub fn accounts_in(&self, environment: &str) -> Vec<Arc<Account>> {
+        self.read()
+            .accounts
+            .iter()
+            .map(|(_, a)| a)
+            .filter(|a| env::same_cloud(&a.environment, environment))
+            .cloned()
+            .collect()
+    }
+
     /// Every account entry.
     pub fn accounts(&self) -> Vec<Arc<Account>> {
         self.read()
@@ -274,8 +286,14 @@ impl TokenCache {
     /// modification time, keeping its key and every other field. Returns whether it was found.
     pub fn update_refresh_token(&self, used: &RefreshToken, secret: Secret, now: i64) -> bool {
         let mut store = self.write();
+        let h = hash::parts(&[
+            used.home_account_id(),
+            env::group(&used.environment),
+            &used.client_id,
+        ]);
         let key = store
             .refresh_tokens
+            .bucket(store::RT_CLIENT, h)
             .iter()
             .find(|(_, rt)| rt.secret == used.secret && rt.client_id == used.client_id)
             .map(|(k, _)| k.clone());
@@ -346,6 +364,23 @@ impl TokenCache {
         self.bump();
     }
 
+    /// Removes one access token (such as an expired one the silent path skipped); returns
+    /// whether it was there. The entry is found through the index, by its secret.
+    pub fn remove_access_token(&self, at: &AccessToken) -> bool {
+        let mut store = self.write();
+        let key = store
+            .access_tokens
+            .bucket(store::AT_PARTITION, store::at_partition_key(at))
+            .iter()
+            .find(|(_, e)| e.secret == at.secret && e.client_id == at.client_id)
+            .map(|(k, _)| k.clone());
+        let Some(key) = key else { return false };
+        store.remove(0, &key);
+        drop(store);
+        self.bump();
+        true
+    }
+
     /// Removes the app-only access tokens of `client_id` in the cloud of `environment`
     /// (MSAL Python's `remove_tokens_for_client`).
     pub fn remove_app_tokens(&self, environment: &str, client_id: &str) {
@@ -376,7 +411,8 @@ impl TokenCache {
 
     /// Replaces the content with `fresh`, then applies `changes` and the changes still pending
     /// in this process on top (read-merge-write under the persistence lock).
-    pub(crate) fn install(&self, mut fresh: Store, changes: &[Change]) {
+    /// Returns the change count that the installed content corresponds to.
+    pub(crate) fn install(&self, mut fresh: Store, changes: &[Change]) -> u64 {
         fresh.journal = None;
         for change in changes {
             fresh.apply(change);
@@ -388,8 +424,8 @@ impl TokenCache {
         }
         fresh.journal = pending;
         *store = fresh;
-        drop(store);
-        self.bump();
+        // Counted while the lock is held: a later change gets a higher count.
+        self.changes.fetch_add(1, Ordering::AcqRel) + 1
     }
 
     /// Puts back changes that could not be saved, ahead of newer ones.

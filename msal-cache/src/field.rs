@@ -121,7 +121,7 @@ impl Serialize for Time {
 }
 
 /// Formats `v` in decimal into `buf` without going through `fmt`.
-fn format_int(v: i64, buf: &mut [u8; 24]) -> &str {
+pub(crate) fn format_int(v: i64, buf: &mut [u8; 24]) -> &str {
     let mut n = v.unsigned_abs();
     let mut i = buf.len();
     loop {

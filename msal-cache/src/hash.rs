@@ -69,6 +69,33 @@ impl Hasher for PassThrough {
 /// The `BuildHasher` of index maps.
 pub(crate) type BuildPassThrough = BuildHasherDefault<PassThrough>;
 
+/// A fast hasher for map keys (long lower-case strings from cache files): the word-at-a-time
+/// hash above. Equality of keys stays exact; only bucketing uses the hash.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        self.0 ^= if text.len() == bytes.len() {
+            parts(&[text])
+        } else {
+            bytes.len() as u64
+        };
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.0 = self.0.rotate_left(8) ^ u64::from(n);
+    }
+}
+
+/// The `BuildHasher` of entry maps.
+pub(crate) type BuildKeyHasher = BuildHasherDefault<KeyHasher>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,12 +35,14 @@
 //!
 //! Persistence: [`CachePersistence`] (bring your own store) and [`FilePersistence`] (the
 //! msal-extensions compatible file with a `.lockfile` cross-process lock), driven by
-//! [`PersistentTokenCache`].
+//! [`PersistentTokenCache`]. Encrypted persistence through the OS secret store and Redis are
+//! not built yet; both fit behind [`CachePersistence`].
 
 mod cache;
 mod document;
 mod entity;
 pub mod env;
+mod fastjson;
 mod field;
 mod file;
 mod hash;

@@ -188,7 +188,7 @@ impl PersistentTokenCache {
                 }
             }
         };
-        self.cache.install(fresh, &[]);
+        let _ = self.cache.install(fresh, &[]);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         state.loaded_modified = modified;
         Ok(())
@@ -222,18 +222,23 @@ impl PersistentTokenCache {
         let guard = self.persistence.lock()?;
         let changes = self.cache.take_changes();
         let merged = self.merge_persisted().and_then(|fresh| {
-            self.cache.install(fresh, &changes);
+            let installed = self.cache.install(fresh, &changes);
             let bytes = self.cache.to_json()?;
-            self.persistence.save(&bytes)
+            self.persistence.save(&bytes)?;
+            Ok(installed)
         });
-        if let Err(e) = merged {
-            self.cache.restore_changes(changes);
-            return Err(e);
-        }
+        let installed = match merged {
+            Ok(count) => count,
+            Err(e) => {
+                self.cache.restore_changes(changes);
+                return Err(e);
+            }
+        };
         let modified = self.persistence.last_modified();
         drop(guard);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.saved_change_count = Some(self.cache.change_count());
+        // Changes made after the merge have a higher count and are saved next time.
+        state.saved_change_count = Some(installed);
         state.loaded_modified = modified;
         Ok(())
     }

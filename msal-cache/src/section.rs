@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::hash::BuildPassThrough;
+use crate::hash::{BuildKeyHasher, BuildPassThrough};
 
 /// How an index derives its key from an entry (`None`: the entry is not in this index).
 pub(crate) type Indexer<T> = fn(&T) -> Option<u64>;
@@ -59,7 +59,7 @@ impl<T> Bucket<T> {
 
 /// Entries of one kind, by map key, with secondary indexes.
 pub(crate) struct Section<T: 'static> {
-    entries: HashMap<Arc<str>, Arc<T>>,
+    entries: HashMap<Arc<str>, Arc<T>, BuildKeyHasher>,
     indexers: &'static [Indexer<T>],
     indexes: Vec<HashMap<u64, Bucket<T>, BuildPassThrough>>,
 }
@@ -77,7 +77,7 @@ impl<T: 'static> Clone for Section<T> {
 impl<T: 'static> Section<T> {
     pub(crate) fn new(indexers: &'static [Indexer<T>]) -> Self {
         Self {
-            entries: HashMap::new(),
+            entries: HashMap::default(),
             indexers,
             indexes: indexers.iter().map(|_| HashMap::default()).collect(),
         }

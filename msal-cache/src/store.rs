@@ -22,6 +22,11 @@ pub(crate) const BY_HOME: usize = 0;
 /// The only index of app metadata: by cloud and client.
 pub(crate) const APP_CLIENT: usize = 0;
 
+/// The partition index key of an access token.
+pub(crate) fn at_partition_key(at: &AccessToken) -> u64 {
+    at_partition(at).unwrap_or_default()
+}
+
 fn at_partition(at: &AccessToken) -> Option<u64> {
     let group = env::group(&at.environment);
     let realm = at.realm.or_empty();
@@ -148,11 +153,28 @@ impl Store {
     }
 
     /// Applies one journaled change (used when merging with the persisted document).
+    /// When the persisted entry under the same key is newer (a later `cached_at` for an access
+    /// token, `last_modification_time` for a refresh token), it wins over the change.
     pub(crate) fn apply(&mut self, change: &Change) {
         let (section, key, entry) = change;
         match entry {
-            Some(AnyEntry::At(e)) => self.put_at(key, e.clone()),
-            Some(AnyEntry::Rt(e)) => self.put_rt(key, e.clone()),
+            Some(AnyEntry::At(e)) => {
+                let newer = self
+                    .access_tokens
+                    .get(key)
+                    .is_some_and(|old| old.cached_at.get() > e.cached_at.get());
+                if !newer {
+                    self.put_at(key, e.clone());
+                }
+            }
+            Some(AnyEntry::Rt(e)) => {
+                let newer = self.refresh_tokens.get(key).is_some_and(|old| {
+                    old.last_modification_time.get() > e.last_modification_time.get()
+                });
+                if !newer {
+                    self.put_rt(key, e.clone());
+                }
+            }
             Some(AnyEntry::Idt(e)) => self.put_idt(key, e.clone()),
             Some(AnyEntry::Account(e)) => self.put_account(key, e.clone()),
             Some(AnyEntry::App(e)) => self.put_app(key, e.clone()),

@@ -220,3 +220,28 @@ fn named_locations_follow_the_azure_tools() {
     let cli = FilePersistence::azure_cli().unwrap();
     assert!(cli.path().ends_with("msal_token_cache.json"));
 }
+
+#[tokio::test]
+async fn newer_persisted_token_wins_over_an_older_local_write_of_the_same_key() {
+    let dir = temp_dir("newest");
+    let path = dir.join("cache.json");
+    let a = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(
+        &path, None,
+    ))));
+    let b = Arc::new(PersistentTokenCache::new(Arc::new(FilePersistence::new(
+        &path, None,
+    ))));
+    let mut newer = app_token("s");
+    newer.now += 100;
+    newer.access_token = Some(Secret::new("newer"));
+    a.write_response(newer).await.unwrap();
+    let mut older = app_token("s");
+    older.access_token = Some(Secret::new("older"));
+    b.write_response(older).await.unwrap();
+    for cache in [&a, &b] {
+        cache.load().await.unwrap();
+        let ats = cache.cache().access_tokens();
+        assert_eq!(ats.len(), 1);
+        assert_eq!(ats[0].secret.expose(), "newer");
+    }
+}

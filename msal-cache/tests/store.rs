@@ -433,3 +433,65 @@ fn readers_on_many_threads_see_the_same_token() {
         assert_eq!(h.join().unwrap(), 1000);
     }
 }
+
+#[test]
+fn one_access_token_can_be_removed_and_accounts_listed_per_cloud() {
+    let cache = TokenCache::new();
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["User.Read"],
+        "a",
+    ));
+    cache.write_response(&user_event(
+        "login.microsoftonline.com",
+        &["Files.Read"],
+        "b",
+    ));
+    let before = cache.change_count();
+    let victim = cache
+        .access_tokens()
+        .into_iter()
+        .find(|at| at.secret.expose() == "a")
+        .unwrap();
+    assert!(cache.remove_access_token(&victim));
+    assert!(!cache.remove_access_token(&victim), "already gone");
+    assert!(cache.change_count() > before);
+    let left: Vec<String> = cache
+        .access_tokens()
+        .iter()
+        .map(|a| a.secret.expose().to_owned())
+        .collect();
+    assert_eq!(left, ["b"]);
+    assert_eq!(cache.accounts_in("login.windows.net").len(), 1);
+    assert!(cache.accounts_in("login.microsoftonline.us").is_empty());
+}
+
+#[test]
+fn large_sections_load_completely_with_junk_entries_kept() {
+    let mut entries = Vec::new();
+    for i in 0..10_000 {
+        entries.push(format!(
+            r#""k{i}": {{"credential_type": "AccessToken", "secret": "s{i}", "home_account_id": "u{i}.t",
+            "environment": "login.windows.net", "client_id": "{CLIENT}", "realm": "t", "target": "a",
+            "expires_on": "4000000000"}}"#
+        ));
+    }
+    entries.push(r#""junk": {"foo": "bar"}"#.to_owned());
+    let json = format!(r#"{{"AccessToken": {{{}}}}}"#, entries.join(","));
+    let cache = TokenCache::from_json(json.as_bytes()).unwrap();
+    assert_eq!(cache.access_tokens().len(), 10_000);
+    let q = AccessTokenQuery::new(
+        Subject::Account("u9999.t"),
+        "login.microsoftonline.com",
+        CLIENT,
+        "t",
+        &["a"],
+    );
+    assert_eq!(
+        cache.find_access_token(&q).unwrap().secret.expose(),
+        "s9999"
+    );
+    let saved: Value = serde_json::from_slice(&cache.to_json().unwrap()).unwrap();
+    assert_eq!(saved["AccessToken"]["junk"]["foo"], "bar");
+    assert_eq!(saved["AccessToken"].as_object().unwrap().len(), 10_001);
+}

@@ -54,6 +54,11 @@ pub mod wstrust;
 #[cfg(test)]
 mod test_support;
 
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use credential::{
     AccessToken, AccessTokenInfo, TokenCredential, TokenRequestOptions, TokenRequestOptionsBuilder,
 };
