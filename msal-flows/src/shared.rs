@@ -39,6 +39,36 @@ macro_rules! shared_methods {
                 .await
             }
 
+            /// Signs in with a username and password (ROPC): user realm discovery, then the password
+            /// grant for managed accounts, or WS-Trust and the SAML bearer grant for federated ones.
+            /// The password is used for this one request and never stored. A confidential client
+            /// also sends its credential.
+            ///
+            /// Errors carry a [`FailureReason`](msal_core::FailureReason): `WrongCredentials`,
+            /// `MfaRequired` (kind `InteractionRequired`, with [`claims`](msal_core::Error::claims)),
+            /// `ConsentRequired`, `PublicClientFlowsDisabled`, `PersonalAccountNotSupported` (found
+            /// before the password is sent), `FederationMetadataUnreachable`, `AccountLocked`, ...
+            pub async fn acquire_token_by_username_password(
+                &self,
+                scopes: &[&str],
+                username: &str,
+                password: msal_core::Secret,
+                options: &$crate::call::CallOptions,
+            ) -> msal_core::Result<$crate::result::AuthenticationResult> {
+                $crate::call::instrumented(
+                    &self.core.config,
+                    "username_password",
+                    options,
+                    Some(username),
+                    |ctx| async move {
+                        let result = self.core.ropc(scopes, username, &password, &ctx).await;
+                        drop(password);
+                        result
+                    },
+                )
+                .await
+            }
+
             /// Redeems a refresh token obtained elsewhere (migration from another library)
             /// and caches the result, refresh token included.
             pub async fn acquire_token_by_refresh_token(

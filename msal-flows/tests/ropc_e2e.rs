@@ -191,3 +191,20 @@ async fn scope_without_consent_is_consent_required() {
     );
     assert_eq!(err.kind(), ErrorKind::InteractionRequired);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confidential_client_signs_users_in_with_its_secret_sent() {
+    let emulator = emulator().await;
+    let result = secret_app(&emulator)
+        .acquire_token_by_username_password(
+            &[USER_READ],
+            "alice@managed.test",
+            Secret::new("alice-password"),
+            &CallOptions::new(),
+        )
+        .await;
+    let token = token_requests(&emulator);
+    assert_eq!(token.len(), 1);
+    assert!(token[0].form_field("client_secret").is_some());
+    assert!(result.is_ok(), "{result:?}");
+}
