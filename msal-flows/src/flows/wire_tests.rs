@@ -238,3 +238,49 @@ fn app_known_outside_a_family_uses_only_its_own_token() {
         .collect();
     assert_eq!(order, ["mine"]);
 }
+
+#[tokio::test]
+async fn azure_region_sends_client_credentials_to_the_regional_host() {
+    let tid = "aaaabbbb-0000-cccc-1111-dddd2222eeee";
+    let fake = FakeHttp::default();
+    let base = format!("https://login.microsoftonline.com/{tid}");
+    let discovery = serde_json::json!({
+        "issuer": format!("{base}/v2.0"),
+        "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+        "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+        "jwks_uri": format!("https://login.microsoftonline.com/{tid}/discovery/v2.0/keys"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    });
+    fake.route(
+        Method::Get,
+        "/v2.0/.well-known/openid-configuration",
+        200,
+        &discovery.to_string(),
+    );
+    let recorded = recorded(
+        "msal_client_credentials_secret",
+        "POST",
+        "/oauth2/v2.0/token",
+    );
+    fake.route(
+        Method::Post,
+        "/oauth2/v2.0/token",
+        200,
+        recorded["response"].as_str().unwrap(),
+    );
+    let app = crate::ConfidentialClientApplication::builder(CONFIDENTIAL_APP)
+        .authority(base.clone())
+        .client_secret(SECRET)
+        .azure_region("westus2")
+        .http_client(std::sync::Arc::new(fake.clone()))
+        .build()
+        .unwrap();
+    app.acquire_token_for_client(&[GRAPH_DEFAULT], &CallOptions::new())
+        .await
+        .unwrap();
+    let sent = fake.sent_to("/oauth2/v2.0/token");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].url.host_str(), Some("westus2.login.microsoft.com"));
+}
