@@ -284,3 +284,23 @@ async fn azure_region_sends_client_credentials_to_the_regional_host() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].url.host_str(), Some("westus2.login.microsoft.com"));
 }
+
+#[test]
+fn apps_are_send_sync_and_their_futures_send() {
+    fn send<T: Send>(_: T) {}
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<crate::PublicClientApplication>();
+    shared::<crate::ConfidentialClientApplication>();
+    let fake = FakeHttp::default();
+    let public = public_app(&fake);
+    let confidential = confidential_app(&fake);
+    let account = crate::Account::new("u.t", "127.0.0.1");
+    let options = CallOptions::new();
+    let rt = Secret::new("rt");
+    send(public.acquire_token_by_username_password(&[], "u", Secret::new("p"), &options));
+    send(public.acquire_token_silent(&[], &account, &options));
+    send(public.acquire_token_by_refresh_token(&[], &rt, &options));
+    send(public.get_accounts());
+    send(public.remove_account(&account));
+    send(confidential.acquire_token_for_client(&[], &options));
+}
