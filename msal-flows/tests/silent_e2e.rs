@@ -93,7 +93,7 @@ async fn silent_with_an_unknown_account_needs_interaction() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn revoked_refresh_token_is_kept_and_the_error_returned() {
+async fn revoked_refresh_token_is_kept_and_interaction_required() {
     let emulator = emulator().await;
     let app = public_app(&emulator);
     let account = signed_in(&app).await;

@@ -125,7 +125,7 @@ impl AppCore {
                 Ok(result)
             }
             (Err(_), Some(cached)) => Ok(cached),
-            (Err(error), None) => Err(error),
+            (Err(error), None) => Err(needs_interaction(error)),
         }
     }
 
@@ -250,6 +250,30 @@ pub(crate) fn refresh_candidates(
         });
     }
     out
+}
+
+/// A rejected refresh token (`invalid_grant`) means the user must sign in again: the error
+/// becomes [`ErrorKind::InteractionRequired`], keeping the service's answer (codes, claims,
+/// reason) so callers match one kind for "go interactive".
+fn needs_interaction(error: Error) -> Error {
+    if error.kind() != ErrorKind::InvalidGrant {
+        return error;
+    }
+    let message = format!(
+        "the cached refresh token was rejected ({}); sign the user in interactively",
+        error.message()
+    );
+    let mut converted = match error.entra() {
+        Some(entra) => Error::from_entra(ErrorKind::InteractionRequired, message, entra.clone()),
+        None => Error::new(ErrorKind::InteractionRequired, message),
+    };
+    if let Some(reason) = error.reason() {
+        converted = converted.with_reason(reason);
+    }
+    match error.correlation() {
+        Some(id) => converted.correlation_id(id),
+        None => converted,
+    }
 }
 
 fn is_network(error: &Error) -> bool {
