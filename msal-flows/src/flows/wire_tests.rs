@@ -304,3 +304,55 @@ fn apps_are_send_sync_and_their_futures_send() {
     send(public.remove_account(&account));
     send(confidential.acquire_token_for_client(&[], &options));
 }
+
+/// A user token (refresh in the past) and a refresh token for the public app.
+fn seed_aging_user_token(cache: &TokenCache) {
+    let mut event = TokenResponseEvent::new(
+        PUBLIC_APP,
+        "127.0.0.1",
+        "aaaabbbb-0000-cccc-1111-dddd2222eeee",
+        now_unix(),
+    );
+    event.client_info_uid = Some("uid".into());
+    event.client_info_utid = Some("utid".into());
+    event.scopes = vec![USER_READ.to_owned()];
+    event.access_token = Some(Secret::new("aging-user-token"));
+    event.expires_in = Some(3600);
+    event.refresh_in = Some(-10);
+    event.refresh_token = Some(Secret::new("user-rt"));
+    cache.write_response(&event);
+}
+
+#[tokio::test]
+async fn silent_aging_user_token_is_refreshed_and_kept_when_the_refresh_fails() {
+    let fake = FakeHttp::from_recording("msal_ropc_managed");
+    fake.route(
+        Method::Post,
+        "/oauth2/v2.0/token",
+        400,
+        r#"{"error":"invalid_grant","error_codes":[50173]}"#,
+    );
+    let app = public_app(&fake);
+    seed_aging_user_token(app.token_cache().cache());
+    let account = crate::Account::new("uid.utid", "127.0.0.1");
+    let result = app
+        .acquire_token_silent(&[USER_READ], &account, &CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(result.token_source, TokenSource::Cache);
+    assert_eq!(result.access_token.expose(), "aging-user-token");
+    let sent = fake.sent_to("/oauth2/v2.0/token");
+    assert_eq!(sent.len(), 1);
+    let form = form(&sent[0].body);
+    assert!(form.contains(&("grant_type".to_owned(), "refresh_token".to_owned())));
+    assert!(form.contains(&("refresh_token".to_owned(), "user-rt".to_owned())));
+    assert_eq!(
+        sent[0].header_value("X-AnchorMailbox"),
+        Some("Oid:uid@utid")
+    );
+    assert_eq!(
+        app.token_cache().cache().refresh_tokens().len(),
+        1,
+        "RT kept"
+    );
+}
