@@ -9,7 +9,7 @@ use std::sync::Arc;
 use mockito::{Matcher, Server};
 use msal_core::endpoint::{device_code, token, user_realm};
 use msal_core::http::{Pipeline, PipelineOptions, RequestContext, ReqwestHttpClient};
-use msal_core::oauth2::{ClientAuth, Grant, Scopes, TokenRequest};
+use msal_core::oauth2::{ClientAuth, Grant, Scopes, TokenRequest, TokenResponse};
 use msal_core::{ErrorKind, FailureReason, Secret};
 use serde_json::Value;
 use url::Url;
@@ -108,11 +108,12 @@ fn user_scopes(scope: &str) -> Scopes {
     Scopes::for_user(&[scope], false).unwrap()
 }
 
-#[tokio::test]
-async fn ropc_token_request_is_pinned_to_the_recording_and_its_answer_parses() {
+/// Replays the recorded ROPC token request of `flow` against a pinned mock and returns what
+/// our client made of the recorded answer.
+async fn replay_ropc(flow: &str, correlation_id: &str) -> msal_core::Result<TokenResponse> {
     let mut server = Server::new_async().await;
-    let req = &recorded("msal_ropc_managed", "POST", "/oauth2/v2.0/token")[0];
-    let mock = pin_form_post(&mut server, req, "corr-ropc", &[])
+    let req = &recorded(flow, "POST", "/oauth2/v2.0/token")[0];
+    let mock = pin_form_post(&mut server, req, correlation_id, &[])
         .create_async()
         .await;
     let request = TokenRequest::new(
@@ -123,15 +124,20 @@ async fn ropc_token_request_is_pinned_to_the_recording_and_its_answer_parses() {
         },
     )
     .scopes(user_scopes("https://graph.microsoft.com/User.Read"));
-    let response = token::request_token(
+    let result = token::request_token(
         &pipeline(),
         &token_endpoint(&server),
         &request,
-        &RequestContext::new("corr-ropc"),
+        &RequestContext::new(correlation_id),
     )
-    .await
-    .unwrap();
+    .await;
     mock.assert_async().await;
+    result
+}
+
+#[tokio::test]
+async fn ropc_token_request_is_pinned_to_the_recording_and_its_answer_parses() {
+    let response = replay_ropc("msal_ropc_managed", "corr-ropc").await.unwrap();
     assert_eq!(response.token_type, "Bearer");
     assert!(response.refresh_token.is_some());
     assert!(response.client_info.is_some());
@@ -139,28 +145,9 @@ async fn ropc_token_request_is_pinned_to_the_recording_and_its_answer_parses() {
 
 #[tokio::test]
 async fn wrong_password_answer_is_pinned_and_classified_as_invalid_grant() {
-    let mut server = Server::new_async().await;
-    let req = &recorded("msal_ropc_bad_password", "POST", "/oauth2/v2.0/token")[0];
-    let mock = pin_form_post(&mut server, req, "corr-bad", &[])
-        .create_async()
-        .await;
-    let request = TokenRequest::new(
-        PUBLIC_APP,
-        Grant::Password {
-            username: "alice@managed.test".into(),
-            password: Secret::new(form_value(req, "password")),
-        },
-    )
-    .scopes(user_scopes("https://graph.microsoft.com/User.Read"));
-    let err = token::request_token(
-        &pipeline(),
-        &token_endpoint(&server),
-        &request,
-        &RequestContext::new("corr-bad"),
-    )
-    .await
-    .unwrap_err();
-    mock.assert_async().await;
+    let err = replay_ropc("msal_ropc_bad_password", "corr-bad")
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidGrant);
     assert!(err.aadsts_codes().contains(&50126));
     assert_eq!(err.reason(), Some(FailureReason::WrongCredentials));
