@@ -109,3 +109,56 @@ async fn rejected_assertions_are_invalid_grant_with_the_service_code() {
     assert_eq!(err.kind(), ErrorKind::InvalidGrant);
     assert!(err.aadsts_codes().contains(&500131), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_identical_obo_calls_send_one_request() {
+    let emulator = emulator().await;
+    let assertion = user_assertion(&emulator).await;
+    let api = secret_app(&emulator);
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (api, assertion) = (api.clone(), assertion.clone());
+        tasks.push(tokio::spawn(async move {
+            api.acquire_token_on_behalf_of(&[USER_READ], assertion, &CallOptions::new())
+                .await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(obo_requests(&emulator), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_obo_token_is_renewed_with_the_refresh_token_of_that_assertion() {
+    // Access tokens living no longer than the 5-minute buffer are never served from the cache.
+    let mut config = entra_emulator::EmulatorConfig::default();
+    config.access_token_lifetime_secs = 300;
+    let emulator = Emulator::start(entra_emulator::StartOptions {
+        config,
+        ..entra_emulator::StartOptions::default()
+    })
+    .await
+    .unwrap();
+    let assertion = user_assertion(&emulator).await;
+    let api = secret_app(&emulator);
+    for _ in 0..2 {
+        let result = api
+            .acquire_token_on_behalf_of(&[USER_READ], assertion.clone(), &CallOptions::new())
+            .await
+            .unwrap();
+        assert_eq!(result.token_source, TokenSource::IdentityProvider);
+    }
+    let grants: Vec<String> = token_requests(&emulator)
+        .iter()
+        .filter(|r| r.form_field("client_id") == Some(CONFIDENTIAL_APP))
+        .map(|r| r.form_field("grant_type").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "refresh_token"
+        ]
+    );
+}
