@@ -14,7 +14,8 @@
 //!   their lifetime; once it passes, the token is renewed, and returned if renewal fails.
 //! - **Retries** ([`RetryPolicy`]): after HTTP 404, 408, 410, 429 and 5xx, up to 3 more
 //!   attempts after 1 s, 2 s, 4 s (or the `Retry-After` when longer, up to 10 s); at most
-//!   4 requests per acquisition.
+//!   4 requests per acquisition. A dropped connection or timeout is retried the same way,
+//!   except for an IMDS that has never answered (below).
 //! - **No managed identity**: when IMDS cannot be reached before it has ever answered, the
 //!   error is [`ErrorKind::CredentialUnavailable`] at once, without retries. The built-in
 //!   HTTP client connects with a 1 s limit ([`IMDS_PROBE_CONNECT_TIMEOUT`]) so that a host
