@@ -132,8 +132,10 @@ async fn concurrent_identical_obo_calls_send_one_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_obo_token_is_renewed_with_the_refresh_token_of_that_assertion() {
     // Access tokens living no longer than the 5-minute buffer are never served from the cache.
-    let mut config = entra_emulator::EmulatorConfig::default();
-    config.access_token_lifetime_secs = 300;
+    let config = entra_emulator::EmulatorConfig {
+        access_token_lifetime_secs: 300,
+        ..entra_emulator::EmulatorConfig::default()
+    };
     let emulator = Emulator::start(entra_emulator::StartOptions {
         config,
         ..entra_emulator::StartOptions::default()
