@@ -82,6 +82,17 @@ async fn obo_request_matches_the_recording_then_the_cache_answers() {
         form(&sent[0].body),
         form(recorded_obo()["body"].as_str().unwrap().as_bytes())
     );
+    let recorded_headers = &recorded_obo()["headers"];
+    assert_eq!(
+        sent[0].header_value("x-ms-lib-capability"),
+        recorded_headers["x-ms-lib-capability"].as_str()
+    );
+    assert_eq!(
+        sent[0].header_value("Content-Type"),
+        recorded_headers["Content-Type"].as_str()
+    );
+    assert!(sent[0].has_header("client-request-id"));
+    assert!(!sent[0].has_header("X-AnchorMailbox"));
     let account = first.account.clone().expect("OBO results carry the user");
     assert!(account.username.is_some());
 
