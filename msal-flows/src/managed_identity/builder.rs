@@ -9,9 +9,9 @@ use msal_core::http::{HttpClient, HttpOptions};
 use msal_core::{Error, ErrorKind, Result, Secret};
 use url::Url;
 
+use super::source::default_http;
 use super::{
-    Inner, ManagedIdentityClient, RetryPolicy, cache_id_of, default_http,
-    detect_managed_identity_source,
+    Inner, ManagedIdentityClient, RetryPolicy, cache_id_of, detect_managed_identity_source,
 };
 use crate::single_flight::SingleFlight;
 
