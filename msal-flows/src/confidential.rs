@@ -51,4 +51,33 @@ impl ConfidentialClientApplication {
         )
         .await
     }
+
+    /// On-behalf-of: a web API exchanges the access token it received (`user_assertion`)
+    /// for a token to a downstream API for the same user (decorated with `openid profile
+    /// offline_access`). Results are cached per assertion (its SHA-256 hash, as MSAL .NET
+    /// does): a cached token with 5 minutes left is returned (refreshed once its
+    /// `refresh_on` passed, falling back to it), else the refresh token cached for this
+    /// assertion is redeemed, else the jwt-bearer grant is sent. Two assertions never share
+    /// a token. Concurrent identical requests share one request. `options.claims` and
+    /// `options.force_refresh` skip the cached access token.
+    ///
+    /// Errors: kind `InvalidGrant` with AADSTS50013 (or 500133, 500131) when the incoming
+    /// token is rejected; `InteractionRequired` with [`FailureReason`](msal_core::FailureReason)
+    /// `MfaRequired` (the claims challenge in [`Error::claims`](msal_core::Error::claims),
+    /// to send back to the client) or `ConsentRequired`.
+    pub async fn acquire_token_on_behalf_of(
+        &self,
+        scopes: &[&str],
+        user_assertion: msal_core::Secret,
+        options: &CallOptions,
+    ) -> Result<AuthenticationResult> {
+        instrumented(
+            &self.core.config,
+            "on_behalf_of",
+            options,
+            None,
+            |ctx| async move { self.core.on_behalf_of(scopes, &user_assertion, &ctx).await },
+        )
+        .await
+    }
 }

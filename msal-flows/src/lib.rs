@@ -52,6 +52,7 @@ mod client_credential;
 mod confidential;
 mod config;
 mod flows;
+mod managed_identity;
 mod public;
 mod result;
 mod shared;
@@ -67,5 +68,11 @@ pub use call::CallOptions;
 pub use client_credential::{AssertionCallback, BoxFuture, ClientCredential};
 pub use confidential::ConfidentialClientApplication;
 pub use config::AppConfig;
+pub use managed_identity::{
+    IMDS_PROBE_CONNECT_TIMEOUT, MANAGED_IDENTITY_ENVIRONMENT, ManagedIdentityClient,
+    ManagedIdentityClientBuilder, RetryPolicy, SYSTEM_ASSIGNED_CACHE_ID,
+    detect_managed_identity_source,
+};
+pub use msal_core::endpoint::imds::{ManagedIdentitySource, UserAssignedId};
 pub use public::PublicClientApplication;
 pub use result::{Account, AuthenticationResult, TokenSource};

@@ -21,6 +21,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod client_credentials;
+pub(crate) mod obo;
 pub(crate) mod refresh_token;
 pub(crate) mod ropc;
 pub(crate) mod silent;
