@@ -78,21 +78,17 @@ impl PublicClientApplication {
         .await
     }
 
-    /// Sends exactly one poll, without waiting: `Pending` (with the time to wait before the
-    /// next poll) or the result. The caller keeps to the interval.
+    /// Polls once, without waiting: `Pending` (with the time to wait before the next poll)
+    /// or the result. It sends one request, or none when called before the interval since
+    /// the previous poll of this flow (or its clones) has passed: the service's interval,
+    /// and `slow_down`, are kept even by a caller polling in a tight loop.
     pub async fn poll_device_flow_once(
         &self,
         flow: &DeviceFlow,
         options: &CallOptions,
     ) -> Result<DevicePoll> {
-        if flow.is_expired() {
-            return Err(msal_core::Error::new(
-                msal_core::ErrorKind::ExpiredToken,
-                "the device code expired: start a new device code flow",
-            ));
-        }
         with_context(options, |ctx| async move {
-            self.core.poll_device_flow(flow, flow.interval, &ctx).await
+            self.core.poll_device_flow(flow, &ctx).await
         })
         .await
     }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use msal_core::endpoint::device_code::{DeviceCodeRequest, initiate};
@@ -44,6 +45,18 @@ pub struct DeviceFlow {
     pub claims: Option<String>,
     #[serde(serialize_with = "crate::flows::auth_code::serialize_secret")]
     device_code: Secret,
+    /// When the last poll went out and the interval now in force (shared by clones).
+    #[serde(skip)]
+    pace: Arc<Mutex<Pace>>,
+}
+
+/// The polling pace of one device code.
+#[derive(Debug, Default)]
+struct Pace {
+    /// The last poll: the next one waits for `interval` after it.
+    last: Option<tokio::time::Instant>,
+    /// The interval in force, in seconds (0 before the first poll: the flow's own).
+    interval: u64,
 }
 
 impl fmt::Debug for DeviceFlow {
@@ -67,6 +80,30 @@ impl DeviceFlow {
     /// Whether the codes have expired.
     pub fn is_expired(&self) -> bool {
         now_unix() >= self.expires_at
+    }
+
+    /// The interval in force (the flow's, plus 5 seconds per `slow_down`), in seconds.
+    fn current_interval(&self) -> u64 {
+        let pace = self.pace.lock().unwrap_or_else(PoisonError::into_inner);
+        pace.interval.max(self.interval).max(1)
+    }
+
+    /// How long until the next poll is allowed; before the first poll, `first` (zero for
+    /// a single poll; the interval for the polling loop, which gives the user time to act).
+    fn wait_before_poll(&self, first: Duration) -> Duration {
+        let pace = self.pace.lock().unwrap_or_else(PoisonError::into_inner);
+        let interval = Duration::from_secs(pace.interval.max(self.interval).max(1));
+        match pace.last {
+            Some(last) => (last + interval).saturating_duration_since(tokio::time::Instant::now()),
+            None => first,
+        }
+    }
+
+    /// Records a poll sent now, and the interval that follows it.
+    fn record_poll(&self, interval: u64) {
+        let mut pace = self.pace.lock().unwrap_or_else(PoisonError::into_inner);
+        pace.last = Some(tokio::time::Instant::now());
+        pace.interval = interval;
     }
 }
 
@@ -121,17 +158,27 @@ impl AppCore {
             scopes: scopes.as_slice().to_vec(),
             claims: ctx.options.claims.clone(),
             device_code: answer.device_code,
+            pace: Arc::default(),
         })
     }
 
-    /// Sends exactly one poll.
+    /// Sends one poll, or none when the interval since the last one has not passed yet
+    /// (then `Pending` with the time left).
     pub(crate) async fn poll_device_flow(
         &self,
         flow: &DeviceFlow,
-        interval: u64,
         ctx: &CallContext,
     ) -> Result<DevicePoll> {
+        if flow.is_expired() {
+            return Err(expired());
+        }
+        let wait = flow.wait_before_poll(Duration::ZERO);
+        if !wait.is_zero() {
+            return Ok(DevicePoll::Pending { retry_after: wait });
+        }
         let resolved = self.resolve(ctx).await?;
+        let interval = flow.current_interval();
+        flow.record_poll(interval);
         let grant = Grant::DeviceCode {
             device_code: flow.device_code.clone(),
         };
@@ -153,9 +200,13 @@ impl AppCore {
             Err(e) if e.kind() == ErrorKind::AuthorizationPending => Ok(DevicePoll::Pending {
                 retry_after: Duration::from_secs(interval),
             }),
-            Err(e) if e.kind() == ErrorKind::SlowDown => Ok(DevicePoll::Pending {
-                retry_after: Duration::from_secs(interval.saturating_add(SLOW_DOWN_STEP)),
-            }),
+            Err(e) if e.kind() == ErrorKind::SlowDown => {
+                let slower = interval.saturating_add(SLOW_DOWN_STEP);
+                flow.record_poll(slower);
+                Ok(DevicePoll::Pending {
+                    retry_after: Duration::from_secs(slower),
+                })
+            }
             Err(e) => Err(e),
         }
     }
@@ -181,17 +232,16 @@ impl AppCore {
     ) -> Result<AuthenticationResult> {
         let remaining = u64::try_from(flow.expires_at.saturating_sub(now_unix())).unwrap_or(0);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(remaining);
-        let mut interval = flow.interval.max(1);
         loop {
-            let next = tokio::time::Instant::now() + Duration::from_secs(interval);
-            if next > deadline {
+            let first = Duration::from_secs(flow.current_interval());
+            let next = tokio::time::Instant::now() + flow.wait_before_poll(first);
+            if next >= deadline {
                 tokio::time::sleep_until(deadline).await;
                 return Err(expired());
             }
             tokio::time::sleep_until(next).await;
-            match self.poll_device_flow(flow, interval, ctx).await? {
-                DevicePoll::Complete(result) => return Ok(*result),
-                DevicePoll::Pending { retry_after } => interval = retry_after.as_secs().max(1),
+            if let DevicePoll::Complete(result) = self.poll_device_flow(flow, ctx).await? {
+                return Ok(*result);
             }
         }
     }
@@ -340,6 +390,44 @@ mod tests {
         assert!(fake.sent_to("/oauth2/v2.0/token").len() <= 3);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn polling_once_in_a_tight_loop_keeps_to_the_interval_and_slow_down() {
+        let fake = FakeHttp::from_recording("msal_device_code");
+        let app = public_app(&fake);
+        let flow = app
+            .initiate_device_flow(&[USER_READ], &CallOptions::new())
+            .await
+            .unwrap();
+        fake.route(
+            Method::Post,
+            "/oauth2/v2.0/token",
+            400,
+            r#"{"error":"slow_down","error_description":"slow down"}"#,
+        );
+        let options = CallOptions::new();
+        let first = app.poll_device_flow_once(&flow, &options).await.unwrap();
+        assert!(
+            matches!(first, DevicePoll::Pending { retry_after } if retry_after == Duration::from_secs(6))
+        );
+        for _ in 0..10 {
+            let again = app
+                .poll_device_flow_once(&flow.clone(), &options)
+                .await
+                .unwrap();
+            assert!(
+                matches!(again, DevicePoll::Pending { retry_after } if retry_after <= Duration::from_secs(6))
+            );
+        }
+        assert_eq!(
+            fake.sent_to("/oauth2/v2.0/token").len(),
+            1,
+            "no request before the interval"
+        );
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        app.poll_device_flow_once(&flow, &options).await.unwrap();
+        assert_eq!(fake.sent_to("/oauth2/v2.0/token").len(), 2);
+    }
+
     #[test]
     fn serialised_flow_round_trips_with_the_device_code() {
         let flow = DeviceFlow {
@@ -351,6 +439,7 @@ mod tests {
             scopes: vec!["openid".into()],
             claims: None,
             device_code: Secret::new("dc"),
+            pace: Arc::default(),
         };
         let text = serde_json::to_string(&flow).unwrap();
         let back: DeviceFlow = serde_json::from_str(&text).unwrap();
