@@ -107,6 +107,29 @@ impl AuthCodeOptions {
 /// **Sensitive**: the serialised form carries the PKCE `code_verifier` and the raw nonce;
 /// keep it server-side (an encrypted or server-side session), never in a URL or a log.
 /// `Debug` shows neither.
+///
+/// ```no_run
+/// use std::collections::HashMap;
+/// use msal_flows::{AuthCodeFlow, AuthCodeOptions, CallOptions, ConfidentialClientApplication};
+///
+/// # async fn run(redirect_query: &str) -> msal_core::Result<()> {
+/// let app = ConfidentialClientApplication::builder("22222222-2222-2222-2222-222222222222")
+///     .authority("https://login.microsoftonline.com/contoso.onmicrosoft.com")
+///     .client_secret(msal_core::Secret::new("the-secret"))
+///     .build()?;
+/// // Sign-in route: keep the flow in the (server-side) session, redirect to auth_uri.
+/// let flow = app
+///     .initiate_auth_code_flow(&["User.Read"], "https://app.example/callback", &AuthCodeOptions::new())
+///     .await?;
+/// let session = serde_json::to_string(&flow).expect("serialisable");
+/// // Callback route: the redirect's query parameters and the flow from the session.
+/// let flow: AuthCodeFlow = serde_json::from_str(&session).expect("the stored flow");
+/// let params: HashMap<String, String> =
+///     url::form_urlencoded::parse(redirect_query.as_bytes()).into_owned().collect();
+/// let result = app.acquire_token_by_auth_code_flow(&flow, &params, &CallOptions::new()).await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AuthCodeFlow {

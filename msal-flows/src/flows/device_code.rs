@@ -26,6 +26,28 @@ const SLOW_DOWN_STEP: u64 = 5;
 /// It serialises (serde), so a tool can keep it between runs. The serialised form holds the
 /// `device_code`, which redeems the user's sign-in: store it like a password. `Debug` never
 /// shows it.
+///
+/// ```no_run
+/// use msal_flows::{CallOptions, PublicClientApplication};
+///
+/// # async fn run(stop: tokio::sync::oneshot::Receiver<()>) -> msal_core::Result<()> {
+/// let app = PublicClientApplication::builder("11111111-1111-1111-1111-111111111111")
+///     .authority("https://login.microsoftonline.com/organizations")
+///     .build()?;
+/// let flow = app.initiate_device_flow(&["User.Read"], &CallOptions::new()).await?;
+/// println!("{}", flow.message);
+/// // Polls every `flow.interval` seconds until the user signs in, or until `stop` fires.
+/// let result = app
+///     .acquire_token_by_device_flow_until(
+///         &flow,
+///         async { let _ = stop.await; },
+///         &CallOptions::new(),
+///     )
+///     .await?;
+/// println!("signed in as {:?}", result.account.and_then(|a| a.username));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeviceFlow {

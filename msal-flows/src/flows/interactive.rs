@@ -38,6 +38,29 @@ const READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_INTERACTIVE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Options of [`acquire_token_interactive`](crate::PublicClientApplication::acquire_token_interactive).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use msal_flows::{CallOptions, InteractiveOptions, PublicClientApplication};
+///
+/// # async fn run() -> msal_core::Result<()> {
+/// let app = PublicClientApplication::builder("11111111-1111-1111-1111-111111111111")
+///     .authority("https://login.microsoftonline.com/organizations")
+///     .build()?;
+/// let options = InteractiveOptions::new()
+///     .login_hint("alice@contoso.com")
+///     .timeout(Duration::from_secs(120))
+///     // Print the URL instead of opening a browser (an SSH session, say).
+///     .open_browser(|url| {
+///         println!("Open {url} to sign in");
+///         Ok(())
+///     });
+/// let result = app
+///     .acquire_token_interactive(&["User.Read"], &options, &CallOptions::new())
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct InteractiveOptions {
