@@ -181,3 +181,45 @@ async fn a_code_is_redeemed_only_once() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidGrant, "{err}");
 }
+
+/// The hidden inputs of a form_post page (values here are URL-safe: no entities to decode).
+fn hidden_inputs(page: &str) -> HashMap<String, String> {
+    page.split("<input ")
+        .skip(1)
+        .filter_map(|tag| {
+            let attr = |name: &str| {
+                let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+                let end = start + tag.get(start..)?.find('"')?;
+                tag.get(start..end).map(str::to_owned)
+            };
+            Some((attr("name")?, attr("value")?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn form_post_response_is_redeemed_from_its_fields() {
+    let emulator = emulator().await;
+    let app = secret_app(&emulator);
+    let options = with_hint().response_mode(msal_flows::ResponseMode::FormPost);
+    let flow = app
+        .initiate_auth_code_flow(&[USER_READ], "http://localhost:5000/getAToken", &options)
+        .await
+        .unwrap();
+    assert!(flow.auth_uri.contains("response_mode=form_post"));
+    let page = browser(&emulator)
+        .get(&flow.auth_uri)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let fields = hidden_inputs(&page);
+    assert_eq!(fields.get("state"), Some(&flow.state));
+    let result = app
+        .acquire_token_by_auth_code_flow(&flow, &fields, &CallOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(result.account.unwrap().username.as_deref(), Some(ALICE));
+}

@@ -481,6 +481,20 @@ mod tests {
     }
 
     #[test]
+    fn id_token_for_another_client_or_nonce_is_refused() {
+        let (flow, _) = recorded_flow("msal_auth_code_public");
+        let r = recorded("msal_auth_code_public", "POST", "/oauth2/v2.0/token");
+        let body: Value = serde_json::from_str(r["response"].as_str().unwrap()).unwrap();
+        let id_token = body["id_token"].as_str().unwrap();
+        check_id_token(id_token, &flow.nonce, PUBLIC_APP).unwrap();
+        let err = check_id_token(id_token, &flow.nonce, CONFIDENTIAL_APP).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MalformedResponse);
+        assert!(err.to_string().contains("audience"), "{err}");
+        let err = check_id_token(id_token, "not-the-nonce", PUBLIC_APP).unwrap_err();
+        assert!(err.to_string().contains("nonce"), "{err}");
+    }
+
+    #[test]
     fn wrong_state_is_a_state_mismatch_before_anything_else() {
         let (flow, mut response) = recorded_flow("msal_auth_code_public");
         response.insert("state".into(), "other".into());
