@@ -246,6 +246,8 @@ impl AppCore {
         ctx: &CallContext,
     ) -> Result<AuthenticationResult> {
         let code = check_auth_response(flow, response)?;
+        // A challenge given now wins over the one the flow started with.
+        let challenge = ctx.options.claims.clone().or_else(|| flow.claims.clone());
         let resolved = self.resolve(ctx).await?;
         let grant = Grant::AuthorizationCode {
             code,
@@ -255,7 +257,7 @@ impl AppCore {
         let scopes = Scopes::from_wire(&flow.scopes.join(" "));
         let mut request = TokenRequest::new(self.config.client_id.clone(), grant)
             .scopes(scopes.clone())
-            .claims(self.claims(flow.claims.as_deref())?);
+            .claims(self.claims(challenge.as_deref())?);
         if let Some(anchor) = anchor_of(response) {
             request = request.anchor_mailbox(anchor);
         }
@@ -266,7 +268,7 @@ impl AppCore {
         let params = StoreParams {
             scopes: scopes.without_reserved().as_slice().to_vec(),
             grant_type: Some(GrantType::AuthorizationCode.as_str().to_owned()),
-            requested_claims: flow.claims.clone(),
+            requested_claims: challenge,
             ..StoreParams::default()
         };
         self.store(token, &resolved, params, ctx).await

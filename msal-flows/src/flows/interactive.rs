@@ -169,12 +169,11 @@ impl AppCore {
                 format!("the authorize URL is not valid: {e}"),
             )
         })?;
-        let open = options
-            .open_browser
-            .clone()
-            .unwrap_or_else(|| Arc::new(open_system_browser));
         let wait = listener.wait_for(State::new(flow.state.as_str()), options.timeout);
-        open(&url)?;
+        match &options.open_browser {
+            Some(open) => open(&url)?,
+            None => open_system_browser(url).await?,
+        }
         let response = wait.await?;
         self.redeem_auth_code_flow(&flow, &response, ctx).await
     }
@@ -227,11 +226,13 @@ impl LoopbackListener {
                     ));
                 }
                 Some(response) = rx.recv() => return Ok(response),
-                accepted = self.listener.accept() => {
-                    if let Ok((stream, _)) = accepted {
+                accepted = self.listener.accept() => match accepted {
+                    Ok((stream, _)) => {
                         connections.spawn(serve(stream, state.clone(), tx.clone()));
                     }
-                }
+                    // Out of descriptors, say: do not spin.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
         }
@@ -302,8 +303,21 @@ fn request_query(head: &str) -> Option<HashMap<String, String>> {
     Some(url.query_pairs().into_owned().collect())
 }
 
-/// Opens `url` in the system browser.
-fn open_system_browser(url: &Url) -> Result<()> {
+/// How long the system's browser launcher may take before it is assumed to have worked.
+const LAUNCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens `url` in the system browser; a launcher that is missing or fails is an error.
+async fn open_system_browser(url: Url) -> Result<()> {
+    let launch = tokio::task::spawn_blocking(move || launch_browser(&url));
+    match tokio::time::timeout(LAUNCH_TIMEOUT, launch).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(e)) => Err(no_browser(&e.to_string())),
+        // Still running: some launchers stay with the browser they started.
+        Err(_) => Ok(()),
+    }
+}
+
+fn launch_browser(url: &Url) -> Result<()> {
     let mut command = if cfg!(target_os = "windows") {
         let mut c = std::process::Command::new("rundll32");
         c.arg("url.dll,FileProtocolHandler");
@@ -313,24 +327,28 @@ fn open_system_browser(url: &Url) -> Result<()> {
     } else {
         std::process::Command::new("xdg-open")
     };
-    let mut child = command
+    let status = command
         .arg(url.as_str())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::CredentialUnavailable,
-                format!(
-                    "could not open the system browser ({e}); pass an open_browser callback \
-                     or use the device code flow"
-                ),
-            )
-        })?;
-    // Reap the launcher without blocking the caller.
-    std::thread::spawn(move || child.wait());
-    Ok(())
+        .status()
+        .map_err(|e| no_browser(&e.to_string()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(no_browser(&format!("the launcher exited with {status}")))
+    }
+}
+
+fn no_browser(why: &str) -> Error {
+    Error::new(
+        ErrorKind::CredentialUnavailable,
+        format!(
+            "could not open the system browser ({why}); pass an open_browser callback or use \
+             the device code flow"
+        ),
+    )
 }
 
 #[cfg(test)]
