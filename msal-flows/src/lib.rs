@@ -68,11 +68,15 @@ pub use call::CallOptions;
 pub use client_credential::{AssertionCallback, BoxFuture, ClientCredential};
 pub use confidential::ConfidentialClientApplication;
 pub use config::AppConfig;
+pub use flows::auth_code::{AuthCodeFlow, AuthCodeOptions};
+pub use flows::device_code::{DeviceFlow, DevicePoll};
+pub use flows::interactive::{DEFAULT_INTERACTIVE_TIMEOUT, InteractiveOptions, OpenBrowser};
 pub use managed_identity::{
     IMDS_PROBE_CONNECT_TIMEOUT, MANAGED_IDENTITY_ENVIRONMENT, ManagedIdentityClient,
     ManagedIdentityClientBuilder, RetryPolicy, SYSTEM_ASSIGNED_CACHE_ID,
     detect_managed_identity_source,
 };
+pub use msal_core::endpoint::authorize::{Prompt, ResponseMode};
 pub use msal_core::endpoint::imds::{ManagedIdentitySource, UserAssignedId};
 pub use public::PublicClientApplication;
 pub use result::{Account, AuthenticationResult, TokenSource};

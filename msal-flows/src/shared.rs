@@ -91,6 +91,51 @@ macro_rules! shared_methods {
                 .await
             }
 
+            /// Starts an authorization code flow with PKCE: send the user to the returned
+            /// [`auth_uri`](crate::AuthCodeFlow::auth_uri) and keep the flow (it is sensitive:
+            /// it holds the PKCE verifier) until the redirect arrives.
+            pub async fn initiate_auth_code_flow(
+                &self,
+                scopes: &[&str],
+                redirect_uri: &str,
+                options: &$crate::flows::auth_code::AuthCodeOptions,
+            ) -> msal_core::Result<$crate::flows::auth_code::AuthCodeFlow> {
+                let call = $crate::call::CallOptions::new();
+                $crate::flows::auth_code::with_context(&call, |ctx| async move {
+                    self.core
+                        .initiate_auth_code_flow(scopes, redirect_uri, options, &ctx)
+                        .await
+                })
+                .await
+            }
+
+            /// Redeems the redirect of a flow from
+            /// [`initiate_auth_code_flow`](Self::initiate_auth_code_flow). `auth_response` is
+            /// the redirect's query (or form_post) parameters. Errors: `InvalidArgument`
+            /// "state mismatch" when the `state` differs; `AuthorizationDeclined`
+            /// (`access_denied`) or `InteractionRequired` (`login_required`, ...) for a
+            /// redirect error; `InvalidGrant` when the code or verifier is rejected;
+            /// `MalformedResponse` when the id token's nonce or audience is wrong.
+            pub async fn acquire_token_by_auth_code_flow(
+                &self,
+                flow: &$crate::flows::auth_code::AuthCodeFlow,
+                auth_response: &std::collections::HashMap<String, String>,
+                options: &$crate::call::CallOptions,
+            ) -> msal_core::Result<$crate::result::AuthenticationResult> {
+                $crate::call::instrumented(
+                    &self.core.config,
+                    "authorization_code",
+                    options,
+                    None,
+                    |ctx| async move {
+                        self.core
+                            .redeem_auth_code_flow(flow, auth_response, &ctx)
+                            .await
+                    },
+                )
+                .await
+            }
+
             /// The signed-in users of this application's cloud, one per user.
             pub async fn get_accounts(&self) -> msal_core::Result<Vec<$crate::result::Account>> {
                 self.core.accounts().await

@@ -20,7 +20,10 @@
 //!    the cache per reference A2 and returns the `AuthenticationResult`.
 
 pub(crate) mod accounts;
+pub(crate) mod auth_code;
 pub(crate) mod client_credentials;
+pub(crate) mod device_code;
+pub(crate) mod interactive;
 pub(crate) mod obo;
 pub(crate) mod refresh_token;
 pub(crate) mod ropc;
