@@ -151,7 +151,11 @@ impl<A: Clone> Apps<A> {
             return Ok(app.clone());
         }
         let mut capabilities = self.capabilities.clone();
-        if cae && !capabilities.iter().any(|c| c.eq_ignore_ascii_case(CAE_CAPABILITY)) {
+        if cae
+            && !capabilities
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(CAE_CAPABILITY))
+        {
             capabilities.push(CAE_CAPABILITY.to_owned());
         }
         let params = AppParams {

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use msal_core::authority::{AUTHORITY_HOST_CHINA, AUTHORITY_HOST_PUBLIC, AUTHORITY_HOST_US_GOVERNMENT};
+use msal_core::authority::{
+    AUTHORITY_HOST_CHINA, AUTHORITY_HOST_PUBLIC, AUTHORITY_HOST_US_GOVERNMENT,
+};
 use msal_core::http::{HttpClient, HttpOptions, PipelineOptions};
 
 use crate::env::Env;
@@ -59,7 +61,9 @@ impl AuthorityHost {
             Some(AuthorityHost::UsGovernment) => {
                 Some("https://management.core.usgovcloudapi.net//.default")
             }
-            Some(AuthorityHost::China) => Some("https://management.core.chinacloudapi.cn//.default"),
+            Some(AuthorityHost::China) => {
+                Some("https://management.core.chinacloudapi.cn//.default")
+            }
             _ => None,
         }
     }
@@ -182,7 +186,10 @@ mod tests {
             AuthorityHost::Custom("https://login.microsoftonline.com/".into()).default_scope(),
             Some("https://management.core.windows.net//.default")
         );
-        assert_eq!(AuthorityHost::Custom("https://127.0.0.1:1".into()).default_scope(), None);
+        assert_eq!(
+            AuthorityHost::Custom("https://127.0.0.1:1".into()).default_scope(),
+            None
+        );
     }
 
     #[test]

@@ -117,7 +117,9 @@ impl AuthenticationRecord {
         let missing = |what: &str| {
             Error::new(
                 ErrorKind::MalformedResponse,
-                format!("the sign-in answer has no {what}, so no authentication record can be made"),
+                format!(
+                    "the sign-in answer has no {what}, so no authentication record can be made"
+                ),
             )
         };
         let account = result.account.as_ref().ok_or_else(|| missing("account"))?;
@@ -213,7 +215,10 @@ mod tests {
     fn non_ascii_is_escaped_as_python_does() {
         let record = AuthenticationRecord::new("h", "c", "u.t", "t", "zoë\"😀\u{7f}");
         let json = record.serialize();
-        assert!(json.contains(r#""username": "zo\u00eb\"\ud83d\ude00\u007f""#), "{json}");
+        assert!(
+            json.contains(r#""username": "zo\u00eb\"\ud83d\ude00\u007f""#),
+            "{json}"
+        );
         assert_eq!(AuthenticationRecord::deserialize(&json).unwrap(), record);
     }
 }

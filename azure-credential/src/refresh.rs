@@ -66,8 +66,8 @@ pub(crate) fn should_refresh(
     now: OffsetDateTime,
     last_attempt: Option<OffsetDateTime>,
 ) -> bool {
-    let aging = token.refresh_on.is_some_and(|r| now >= r)
-        || token.expires_on - now <= REFRESH_OFFSET;
+    let aging =
+        token.refresh_on.is_some_and(|r| now >= r) || token.expires_on - now <= REFRESH_OFFSET;
     aging && last_attempt.is_none_or(|last| now - last >= RETRY_DELAY)
 }
 
@@ -139,7 +139,11 @@ impl TokenPolicy {
         {
             let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
             let slot = slots.entry(key).or_default();
-            if slot.flight.as_ref().is_some_and(|f| Arc::ptr_eq(f, &flight)) {
+            if slot
+                .flight
+                .as_ref()
+                .is_some_and(|f| Arc::ptr_eq(f, &flight))
+            {
                 slot.flight = None;
                 if let Ok(token) = &outcome {
                     slot.token = Some(token.clone());
@@ -236,7 +240,9 @@ mod tests {
     async fn passed_refresh_on_refreshes_and_failure_serves_the_valid_token_once_per_30s() {
         let (clock, policy) = setup();
         policy
-            .get(key(), |_| async { Ok(token("a", T0 + 3600, Some(T0 + 1800))) })
+            .get(key(), |_| async {
+                Ok(token("a", T0 + 3600, Some(T0 + 1800)))
+            })
             .await
             .unwrap();
         clock.0.store(T0 + 1801, Ordering::SeqCst);

@@ -100,7 +100,10 @@ mod tests {
         let star = vec!["*".to_owned()];
         assert_eq!(resolve_tenant("a", Some("b"), &star, &none()).unwrap(), "b");
         let listed = vec!["B".to_owned()];
-        assert_eq!(resolve_tenant("a", Some("b"), &listed, &none()).unwrap(), "b");
+        assert_eq!(
+            resolve_tenant("a", Some("b"), &listed, &none()).unwrap(),
+            "b"
+        );
     }
 
     #[test]

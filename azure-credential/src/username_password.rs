@@ -3,7 +3,9 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
-use msal_core::{AccessTokenInfo, Error, ErrorKind, Result, Secret, TokenCredential, TokenRequestOptions};
+use msal_core::{
+    AccessTokenInfo, Error, ErrorKind, Result, Secret, TokenCredential, TokenRequestOptions,
+};
 use msal_flows::{Account, CallOptions, PublicClientApplication};
 
 use crate::apps::{Apps, configure};
@@ -119,7 +121,10 @@ impl UsernamePasswordCredential {
         require(&client_id, "client id")?;
         require(&username, "username")?;
         if password.is_empty() {
-            return Err(Error::new(ErrorKind::InvalidArgument, "the password is empty"));
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the password is empty",
+            ));
         }
         validate_tenant_id(&tenant_id)?;
         let apps = Apps::new(
@@ -153,7 +158,9 @@ impl UsernamePasswordCredential {
         let default;
         let scopes = if scopes.is_empty() {
             default = self.authority_host.default_scope().ok_or_else(|| {
-                unavailable("authenticate needs scopes when the authority host is not a known cloud")
+                unavailable(
+                    "authenticate needs scopes when the authority host is not a known cloud",
+                )
             })?;
             std::slice::from_ref(&default)
         } else {
@@ -182,7 +189,12 @@ impl UsernamePasswordCredential {
     ) -> Result<(AccessTokenInfo, AuthenticationRecord)> {
         let call = call_options(claims, correlation_id, false);
         let result = app
-            .acquire_token_by_username_password(scopes, &self.username, self.password.clone(), &call)
+            .acquire_token_by_username_password(
+                scopes,
+                &self.username,
+                self.password.clone(),
+                &call,
+            )
             .await?;
         let record = AuthenticationRecord::from_result(&result, &self.client_id)?;
         *self.record.lock().unwrap_or_else(PoisonError::into_inner) = Some(record.clone());
@@ -219,7 +231,11 @@ impl UsernamePasswordCredential {
             }
         }
         if self.disable_automatic_authentication {
-            return Err(authentication_required(scopes, claims, silent_error.as_ref()));
+            return Err(authentication_required(
+                scopes,
+                claims,
+                silent_error.as_ref(),
+            ));
         }
         Ok(self.sign_in(&app, scopes, claims, correlation).await?.0)
     }
@@ -269,7 +285,9 @@ impl TokenCredential for UsernamePasswordCredential {
             cae: options.enable_cae,
         };
         self.policy
-            .get(key, |attempt| self.acquire(scopes, &tenant, &options, attempt))
+            .get(key, |attempt| {
+                self.acquire(scopes, &tenant, &options, attempt)
+            })
             .await
     }
 }
@@ -293,19 +311,27 @@ mod tests {
                 .unwrap();
         let shown = format!("{credential:?}");
         assert!(shown.contains("client") && shown.contains("organizations"));
-        assert!(!shown.contains("pw-XYZZY") && !shown.contains("alice"), "{shown}");
+        assert!(
+            !shown.contains("pw-XYZZY") && !shown.contains("alice"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn record_overrides_client_tenant_and_authority() {
-        let record = AuthenticationRecord::new("login.microsoftonline.us", "rec-client", "u.t", "t", "a@b");
+        let record =
+            AuthenticationRecord::new("login.microsoftonline.us", "rec-client", "u.t", "t", "a@b");
         let options = UsernamePasswordCredentialOptions {
             authentication_record: Some(record),
             ..Default::default()
         };
-        let credential = UsernamePasswordCredential::new("ignored", "a@b", "p", Some(options)).unwrap();
+        let credential =
+            UsernamePasswordCredential::new("ignored", "a@b", "p", Some(options)).unwrap();
         assert_eq!(credential.client_id, "rec-client");
         assert_eq!(credential.tenant_id, "t");
-        assert_eq!(credential.authority_host.url(), "https://login.microsoftonline.us");
+        assert_eq!(
+            credential.authority_host.url(),
+            "https://login.microsoftonline.us"
+        );
     }
 }
