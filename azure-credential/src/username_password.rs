@@ -205,7 +205,7 @@ impl UsernamePasswordCredential {
         let Some(record) = self.authentication_record() else {
             return Ok(None);
         };
-        Ok(app.get_account(&record.home_account_id).await?)
+        app.get_account(&record.home_account_id).await
     }
 
     async fn acquire(

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use azure_credential::{
     ClientAssertionCredential, ClientAssertionCredentialOptions, ClientCertificateCredential,
-    ClientCertificateCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions,
-    Env, EnvironmentCredential, EnvironmentCredentialOptions, WorkloadIdentityCredential,
+    ClientCertificateCredentialOptions, ClientSecretCredential, ClientSecretCredentialOptions, Env,
+    EnvironmentCredential, EnvironmentCredentialOptions, WorkloadIdentityCredential,
     WorkloadIdentityCredentialOptions,
 };
 use common::*;
@@ -32,7 +32,10 @@ fn certificate_pem(emulator: &Emulator) -> Vec<u8> {
 
 fn signed_assertion(emulator: &Emulator) -> String {
     let certificate = ClientCertificate::from_bytes(&certificate_pem(emulator), None).unwrap();
-    let audience = format!("{}/oauth2/v2.0/token", emulator.authority(&emulator.tenant_id()));
+    let audience = format!(
+        "{}/oauth2/v2.0/token",
+        emulator.authority(&emulator.tenant_id())
+    );
     AssertionSigner::new(certificate)
         .assertion(CONFIDENTIAL_APP, &audience)
         .unwrap()
@@ -45,9 +48,13 @@ async fn client_secret_gets_a_token_and_then_serves_it_from_the_cache() {
     let emulator = emulator().await;
     let mut o = ClientSecretCredentialOptions::default();
     o.credential_options = options(&emulator);
-    let credential =
-        ClientSecretCredential::new(&emulator.tenant_id(), CONFIDENTIAL_APP, CLIENT_SECRET, Some(o))
-            .unwrap();
+    let credential = ClientSecretCredential::new(
+        &emulator.tenant_id(),
+        CONFIDENTIAL_APP,
+        CLIENT_SECRET,
+        Some(o),
+    )
+    .unwrap();
     let first = credential
         .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
         .await
@@ -59,7 +66,10 @@ async fn client_secret_gets_a_token_and_then_serves_it_from_the_cache() {
     assert_eq!(first.token, second.token);
     let requests = token_requests(&emulator);
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].form_field("grant_type"), Some("client_credentials"));
+    assert_eq!(
+        requests[0].form_field("grant_type"),
+        Some("client_credentials")
+    );
     assert!(!format!("{credential:?}").contains(CLIENT_SECRET));
 }
 
@@ -68,9 +78,13 @@ async fn wrong_secret_is_an_authentication_failure_not_unavailable() {
     let emulator = emulator().await;
     let mut o = ClientSecretCredentialOptions::default();
     o.credential_options = options(&emulator);
-    let credential =
-        ClientSecretCredential::new(&emulator.tenant_id(), CONFIDENTIAL_APP, "nope-secret-x", Some(o))
-            .unwrap();
+    let credential = ClientSecretCredential::new(
+        &emulator.tenant_id(),
+        CONFIDENTIAL_APP,
+        "nope-secret-x",
+        Some(o),
+    )
+    .unwrap();
     let err = credential
         .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
         .await
@@ -201,5 +215,8 @@ async fn environment_with_a_user_signs_in_with_the_password() {
         .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
         .await
         .unwrap();
-    assert_eq!(token_requests(&emulator)[0].form_field("grant_type"), Some("password"));
+    assert_eq!(
+        token_requests(&emulator)[0].form_field("grant_type"),
+        Some("password")
+    );
 }

@@ -44,7 +44,10 @@ async fn cli_token_is_parsed_and_cached_and_arguments_are_right() {
     let credential = cli(fake_az(&dir, TOKEN_JSON), Some("my-tenant"));
     for _ in 0..2 {
         let token = credential
-            .get_token(&["https://management.azure.com/.default"], TokenRequestOptions::default())
+            .get_token(
+                &["https://management.azure.com/.default"],
+                TokenRequestOptions::default(),
+            )
             .await
             .unwrap();
         assert_eq!(token.token.expose(), "cli-token");
@@ -64,27 +67,52 @@ async fn missing_cli_not_logged_in_and_timeout_are_unavailable_but_other_errors_
     let dir = temp_dir("az-fail");
     let scope = ["https://management.azure.com/.default"];
     let missing = cli(dir.join("no-such-az"), None);
-    let err = missing.get_token(&scope, TokenRequestOptions::default()).await.unwrap_err();
+    let err = missing
+        .get_token(&scope, TokenRequestOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CredentialUnavailable);
     let login = cli(
-        fake_az(&dir, "echo \"ERROR: Please run 'az login' to setup account.\" >&2; exit 1"),
+        fake_az(
+            &dir,
+            "echo \"ERROR: Please run 'az login' to setup account.\" >&2; exit 1",
+        ),
         None,
     );
-    let err = login.get_token(&scope, TokenRequestOptions::default()).await.unwrap_err();
+    let err = login
+        .get_token(&scope, TokenRequestOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CredentialUnavailable);
     assert!(err.message().contains("az login"));
     let slow = cli(fake_az(&dir, "sleep 5"), None);
     let started = std::time::Instant::now();
-    let err = slow.get_token(&scope, TokenRequestOptions::default()).await.unwrap_err();
+    let err = slow
+        .get_token(&scope, TokenRequestOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CredentialUnavailable);
-    assert!(started.elapsed() < Duration::from_secs(4), "the timeout applies");
-    let broken = cli(fake_az(&dir, "echo 'ERROR: AADSTS70043 expired' >&2; exit 1"), None);
-    let err = broken.get_token(&scope, TokenRequestOptions::default()).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "the timeout applies"
+    );
+    let broken = cli(
+        fake_az(&dir, "echo 'ERROR: AADSTS70043 expired' >&2; exit 1"),
+        None,
+    );
+    let err = broken
+        .get_token(&scope, TokenRequestOptions::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Service);
     std::fs::remove_dir_all(dir).ok();
 }
 
-fn default_options(emulator: &entra_emulator::Emulator, env: Vec<(&str, String)>, az: PathBuf) -> DefaultAzureCredentialOptions {
+fn default_options(
+    emulator: &entra_emulator::Emulator,
+    env: Vec<(&str, String)>,
+    az: PathBuf,
+) -> DefaultAzureCredentialOptions {
     let mut o = DefaultAzureCredentialOptions::default();
     o.credential_options = options(emulator);
     o.credential_options.env = Env::from_pairs(env);
@@ -102,13 +130,17 @@ async fn default_uses_the_environment_first_and_then_only_the_one_that_worked() 
         ("AZURE_CLIENT_ID", CONFIDENTIAL_APP.to_owned()),
         ("AZURE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
     ];
-    let credential = DefaultAzureCredential::new(Some(default_options(&emulator, env, az))).unwrap();
+    let credential =
+        DefaultAzureCredential::new(Some(default_options(&emulator, env, az))).unwrap();
     let token = credential
         .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
         .await
         .unwrap();
     assert_ne!(token.token.expose(), "cli-token");
-    assert_eq!(credential.selected(), Some(DefaultCredentialKind::Environment));
+    assert_eq!(
+        credential.selected(),
+        Some(DefaultCredentialKind::Environment)
+    );
     assert!(!dir.join("args.log").exists(), "the CLI never ran");
     std::fs::remove_dir_all(dir).ok();
 }
@@ -122,10 +154,16 @@ async fn default_falls_through_to_the_cli_and_sticks_to_it() {
         DefaultAzureCredential::new(Some(default_options(&emulator, vec![], az))).unwrap();
     assert_eq!(
         credential.kinds(),
-        [DefaultCredentialKind::Environment, DefaultCredentialKind::AzureCli]
+        [
+            DefaultCredentialKind::Environment,
+            DefaultCredentialKind::AzureCli
+        ]
     );
     let token = credential
-        .get_token(&["https://management.azure.com/.default"], TokenRequestOptions::default())
+        .get_token(
+            &["https://management.azure.com/.default"],
+            TokenRequestOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(token.token.expose(), "cli-token");
@@ -145,9 +183,13 @@ async fn token_credentials_dev_skips_a_configured_environment() {
         ("AZURE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
         ("AZURE_TOKEN_CREDENTIALS", "dev".to_owned()),
     ];
-    let credential = DefaultAzureCredential::new(Some(default_options(&emulator, env, az))).unwrap();
+    let credential =
+        DefaultAzureCredential::new(Some(default_options(&emulator, env, az))).unwrap();
     let token = credential
-        .get_token(&["https://management.azure.com/.default"], TokenRequestOptions::default())
+        .get_token(
+            &["https://management.azure.com/.default"],
+            TokenRequestOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(token.token.expose(), "cli-token");
@@ -165,14 +207,18 @@ async fn a_failing_configured_credential_stops_the_default_chain() {
         ("AZURE_CLIENT_ID", CONFIDENTIAL_APP.to_owned()),
         ("AZURE_CLIENT_SECRET", "wrong-secret".to_owned()),
     ];
-    let credential = DefaultAzureCredential::new(Some(default_options(&emulator, env, az))).unwrap();
+    let credential =
+        DefaultAzureCredential::new(Some(default_options(&emulator, env, az))).unwrap();
     let err = credential
         .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidClient);
     assert!(err.message().contains("EnvironmentCredential"), "{err}");
-    assert!(!dir.join("args.log").exists(), "the chain stopped before the CLI");
+    assert!(
+        !dir.join("args.log").exists(),
+        "the chain stopped before the CLI"
+    );
     assert_eq!(credential.selected(), None);
     std::fs::remove_dir_all(dir).ok();
 }

@@ -4,7 +4,9 @@
 
 mod common;
 
-use azure_credential::{TokenCachePersistenceOptions, UsernamePasswordCredential, UsernamePasswordCredentialOptions};
+use azure_credential::{
+    TokenCachePersistenceOptions, UsernamePasswordCredential, UsernamePasswordCredentialOptions,
+};
 use common::*;
 use msal_core::{TokenCredential, TokenRequestOptions};
 
@@ -48,7 +50,10 @@ fn password_is_never_in_the_cache_file_the_trace_or_an_error() {
         })
     });
     let trace = capture.text.lock().unwrap().clone();
-    assert!(trace.contains("msal.acquire_token"), "the trace was captured");
+    assert!(
+        trace.contains("msal.acquire_token"),
+        "the trace was captured"
+    );
     let mut files = String::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         files.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());

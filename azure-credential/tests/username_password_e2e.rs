@@ -49,18 +49,24 @@ async fn first_call_signs_in_and_the_second_is_served_without_a_request() {
     let requests = token_requests(&emulator);
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].form_field("grant_type"), Some("password"));
-    let record = credential.authentication_record().expect("a record after sign-in");
+    let record = credential
+        .authentication_record()
+        .expect("a record after sign-in");
     assert_eq!(record.username, USERNAME);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn record_from_authenticate_lets_a_rebuilt_credential_sign_in_silently_without_the_password() {
+async fn record_from_authenticate_lets_a_rebuilt_credential_sign_in_silently_without_the_password()
+{
     let emulator = emulator().await;
     let dir = temp_dir("record");
     let credential = credential_with(&emulator, PASSWORD, |o| {
         o.credential_options.cache_persistence = Some(persisted(&dir));
     });
-    let record = credential.authenticate(&[GRAPH_DEFAULT], None).await.unwrap();
+    let record = credential
+        .authenticate(&[GRAPH_DEFAULT], None)
+        .await
+        .unwrap();
     assert_eq!(record.client_id, PUBLIC_APP);
     assert_eq!(record.tenant_id, emulator.tenant_id());
     assert!(emulator.authority_host().ends_with(&record.authority));
@@ -84,7 +90,10 @@ async fn record_from_authenticate_lets_a_rebuilt_credential_sign_in_silently_wit
     );
     // Another scope: the refresh token serves, never the (wrong) password.
     rebuilt
-        .get_token(&["https://graph.microsoft.com/User.Read"], TokenRequestOptions::default())
+        .get_token(
+            &["https://graph.microsoft.com/User.Read"],
+            TokenRequestOptions::default(),
+        )
         .await
         .unwrap();
     let grants: Vec<_> = token_requests(&emulator)
@@ -108,7 +117,10 @@ async fn disabled_automatic_authentication_asks_for_authenticate_instead_of_the_
     assert_eq!(err.kind(), ErrorKind::AuthenticationRequired);
     assert!(err.message().contains(GRAPH_DEFAULT), "{err}");
     assert!(token_requests(&emulator).is_empty());
-    credential.authenticate(&[GRAPH_DEFAULT], None).await.unwrap();
+    credential
+        .authenticate(&[GRAPH_DEFAULT], None)
+        .await
+        .unwrap();
     credential
         .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
         .await
@@ -163,7 +175,12 @@ async fn aging_token_is_refreshed_with_the_refresh_token_and_a_failed_refresh_se
         .unwrap();
     let log: Vec<_> = token_requests(&emulator)
         .iter()
-        .map(|r| (r.form_field("grant_type").unwrap_or("").to_owned(), r.status))
+        .map(|r| {
+            (
+                r.form_field("grant_type").unwrap_or("").to_owned(),
+                r.status,
+            )
+        })
         .collect();
     assert_ne!(refreshed.token, first.token, "{log:?}");
     let last = token_requests(&emulator).pop().unwrap();
@@ -188,17 +205,28 @@ async fn cae_and_non_cae_tokens_live_in_separate_caches() {
         .await
         .unwrap();
     assert_ne!(plain.token, cae.token);
-    assert!(cae.refresh_on.is_some(), "long-lived CAE tokens carry refresh_on");
+    assert!(
+        cae.refresh_on.is_some(),
+        "long-lived CAE tokens carry refresh_on"
+    );
     let requests = token_requests(&emulator);
     assert_eq!(requests.len(), 2);
     assert!(requests[0].form_field("claims").is_none());
-    assert!(requests[1].form_field("claims").unwrap_or("").contains("CP1"));
+    assert!(
+        requests[1]
+            .form_field("claims")
+            .unwrap_or("")
+            .contains("CP1")
+    );
     let nocae = std::fs::read_to_string(dir.join("msal.cache.nocae")).unwrap();
     let caefile = std::fs::read_to_string(dir.join("msal.cache.cae")).unwrap();
     assert!(nocae.contains(plain.token.expose()) && !nocae.contains(cae.token.expose()));
     assert!(caefile.contains(cae.token.expose()) && !caefile.contains(plain.token.expose()));
     // Both are cache hits from now on.
-    credential.get_token_info(&[GRAPH_DEFAULT], cae_options).await.unwrap();
+    credential
+        .get_token_info(&[GRAPH_DEFAULT], cae_options)
+        .await
+        .unwrap();
     assert_eq!(token_requests(&emulator).len(), 2);
     std::fs::remove_dir_all(dir).ok();
 }
@@ -206,9 +234,14 @@ async fn cae_and_non_cae_tokens_live_in_separate_caches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_tenant_is_refused_unless_allowed() {
     let emulator = emulator().await;
-    let other = TokenRequestOptions::builder().tenant_id("managed.test").build();
+    let other = TokenRequestOptions::builder()
+        .tenant_id("managed.test")
+        .build();
     let strict = credential_with(&emulator, PASSWORD, |_| {});
-    let err = strict.get_token(&[GRAPH_DEFAULT], other.clone()).await.unwrap_err();
+    let err = strict
+        .get_token(&[GRAPH_DEFAULT], other.clone())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
     assert!(err.message().contains("additionally_allowed_tenants"));
     assert!(emulator.requests().is_empty(), "refused before any request");

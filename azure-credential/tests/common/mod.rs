@@ -35,7 +35,9 @@ pub struct ManualClock(AtomicI64);
 
 impl ManualClock {
     pub fn new() -> Arc<Self> {
-        Arc::new(Self(AtomicI64::new(OffsetDateTime::now_utc().unix_timestamp())))
+        Arc::new(Self(AtomicI64::new(
+            OffsetDateTime::now_utc().unix_timestamp(),
+        )))
     }
     pub fn advance(&self, seconds: i64) {
         self.0.fetch_add(seconds, Ordering::SeqCst);
