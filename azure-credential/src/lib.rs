@@ -70,3 +70,8 @@ pub use username_password::{UsernamePasswordCredential, UsernamePasswordCredenti
 pub use workload_identity::{
     AZURE_FEDERATED_TOKEN_FILE, WorkloadIdentityCredential, WorkloadIdentityCredentialOptions,
 };
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
