@@ -45,6 +45,7 @@ mod options;
 mod record;
 pub mod refresh;
 mod tenant;
+mod user;
 mod username_password;
 mod workload_identity;
 

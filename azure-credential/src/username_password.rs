@@ -1,19 +1,17 @@
 //! `UsernamePasswordCredential`: a work or school account's username and password (ROPC).
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use msal_core::{
     AccessTokenInfo, Error, ErrorKind, Result, Secret, TokenCredential, TokenRequestOptions,
 };
-use msal_flows::{Account, CallOptions, PublicClientApplication};
+use msal_flows::{AuthenticationResult, CallOptions, PublicClientApplication};
 
-use crate::apps::{Apps, configure};
-use crate::errors::{authentication_required, check_scopes, require, unavailable};
-use crate::options::{AuthorityHost, CredentialOptions};
+use crate::errors::require;
+use crate::options::CredentialOptions;
 use crate::record::AuthenticationRecord;
-use crate::refresh::{Attempt, TokenKey, TokenPolicy, token_info};
-use crate::tenant::{resolve_tenant, validate_tenant_id};
+use crate::user::{SignIn, UserCore, UserSettings};
 
 /// Options of [`UsernamePasswordCredential`].
 #[derive(Debug, Clone, Default)]
@@ -68,25 +66,18 @@ pub struct UsernamePasswordCredentialOptions {
 /// # Ok(()) }
 /// ```
 pub struct UsernamePasswordCredential {
-    client_id: String,
+    core: UserCore,
     username: String,
     password: Secret,
-    tenant_id: String,
-    authority_host: AuthorityHost,
-    options: CredentialOptions,
-    disable_automatic_authentication: bool,
-    record: Mutex<Option<AuthenticationRecord>>,
-    apps: Apps<PublicClientApplication>,
-    policy: TokenPolicy,
 }
 
 impl std::fmt::Debug for UsernamePasswordCredential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut d = f.debug_struct("UsernamePasswordCredential");
-        d.field("client_id", &self.client_id)
-            .field("tenant_id", &self.tenant_id)
-            .field("authority_host", &self.authority_host);
-        if self.options.enable_pii_logging {
+        d.field("client_id", &self.core.client_id)
+            .field("tenant_id", &self.core.tenant_id)
+            .field("authority_host", &self.core.authority_host);
+        if self.core.options.enable_pii_logging {
             d.field("username", &self.username);
         }
         d.finish_non_exhaustive()
@@ -105,20 +96,8 @@ impl UsernamePasswordCredential {
         options: Option<UsernamePasswordCredentialOptions>,
     ) -> Result<Arc<Self>> {
         let options = options.unwrap_or_default();
-        let mut client_id = client_id.into();
         let username = username.into();
         let password = password.into();
-        let mut tenant_id = options
-            .tenant_id
-            .clone()
-            .unwrap_or_else(|| "organizations".to_owned());
-        let mut authority_host = options.credential_options.resolved_authority_host();
-        if let Some(record) = &options.authentication_record {
-            client_id = record.client_id.clone();
-            tenant_id = record.tenant_id.clone();
-            authority_host = AuthorityHost::Custom(record_host(record, &authority_host));
-        }
-        require(&client_id, "client id")?;
         require(&username, "username")?;
         if password.is_empty() {
             return Err(Error::new(
@@ -126,24 +105,17 @@ impl UsernamePasswordCredential {
                 "the password is empty",
             ));
         }
-        validate_tenant_id(&tenant_id)?;
-        let apps = Apps::new(
-            &client_id,
-            authority_host.url(),
-            &options.credential_options,
-            |p| configure!(PublicClientApplication::builder(p.client_id.clone()), p).build(),
-        )?;
+        let core = UserCore::new(UserSettings {
+            client_id: client_id.into(),
+            tenant_id: options.tenant_id,
+            authentication_record: options.authentication_record,
+            disable_automatic_authentication: options.disable_automatic_authentication,
+            options: options.credential_options,
+        })?;
         Ok(Arc::new(Self {
-            client_id,
+            core,
             username,
             password,
-            tenant_id,
-            authority_host,
-            policy: TokenPolicy::new(options.credential_options.clock.clone()),
-            options: options.credential_options,
-            disable_automatic_authentication: options.disable_automatic_authentication,
-            record: Mutex::new(options.authentication_record),
-            apps,
         }))
     }
 
@@ -155,113 +127,26 @@ impl UsernamePasswordCredential {
         scopes: &[&str],
         claims: Option<&str>,
     ) -> Result<AuthenticationRecord> {
-        let default;
-        let scopes = if scopes.is_empty() {
-            default = self.authority_host.default_scope().ok_or_else(|| {
-                unavailable(
-                    "authenticate needs scopes when the authority host is not a known cloud",
-                )
-            })?;
-            std::slice::from_ref(&default)
-        } else {
-            scopes
-        };
-        let app = self.apps.get(&self.tenant_id, false)?;
-        let record = self.sign_in(&app, scopes, claims, None).await?.1;
-        self.policy.clear();
-        Ok(record)
+        self.core.authenticate(self, scopes, claims).await
     }
 
     /// The record of the signed-in account, once there is one.
     pub fn authentication_record(&self) -> Option<AuthenticationRecord> {
-        self.record
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.core.record()
     }
+}
 
+#[async_trait]
+impl SignIn for UsernamePasswordCredential {
     async fn sign_in(
         &self,
         app: &PublicClientApplication,
         scopes: &[&str],
-        claims: Option<&str>,
-        correlation_id: Option<&str>,
-    ) -> Result<(AccessTokenInfo, AuthenticationRecord)> {
-        let call = call_options(claims, correlation_id, false);
-        let result = app
-            .acquire_token_by_username_password(
-                scopes,
-                &self.username,
-                self.password.clone(),
-                &call,
-            )
-            .await?;
-        let record = AuthenticationRecord::from_result(&result, &self.client_id)?;
-        *self.record.lock().unwrap_or_else(PoisonError::into_inner) = Some(record.clone());
-        Ok((token_info(&result), record))
+        call: &CallOptions,
+    ) -> Result<AuthenticationResult> {
+        app.acquire_token_by_username_password(scopes, &self.username, self.password.clone(), call)
+            .await
     }
-
-    async fn account(&self, app: &PublicClientApplication) -> Result<Option<Account>> {
-        let Some(record) = self.authentication_record() else {
-            return Ok(None);
-        };
-        app.get_account(&record.home_account_id).await
-    }
-
-    async fn acquire(
-        &self,
-        scopes: &[&str],
-        tenant: &str,
-        options: &TokenRequestOptions,
-        attempt: Attempt,
-    ) -> Result<AccessTokenInfo> {
-        let app = self.apps.get(tenant, options.enable_cae)?;
-        let claims = options.claims.as_deref();
-        let correlation = options.correlation_id.as_deref();
-        let mut silent_error = None;
-        if let Some(account) = self.account(&app).await? {
-            let call = call_options(claims, correlation, attempt == Attempt::Refresh);
-            match app.acquire_token_silent(scopes, &account, &call).await {
-                Ok(result) => return Ok(token_info(&result)),
-                Err(e) if attempt == Attempt::Refresh => return Err(e),
-                Err(e) if e.is_interaction_required() || e.is_invalid_grant() => {
-                    silent_error = Some(e);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        if self.disable_automatic_authentication {
-            return Err(authentication_required(
-                scopes,
-                claims,
-                silent_error.as_ref(),
-            ));
-        }
-        Ok(self.sign_in(&app, scopes, claims, correlation).await?.0)
-    }
-}
-
-/// The authority host of a record (`host[:port]`), keeping the scheme of the configured host
-/// when it names the same host (an `http://` loopback emulator).
-fn record_host(record: &AuthenticationRecord, configured: &AuthorityHost) -> String {
-    let url = configured.url();
-    match url.split_once("://") {
-        Some((scheme, host)) if host.eq_ignore_ascii_case(&record.authority) => {
-            format!("{scheme}://{}", record.authority)
-        }
-        _ => record.authority.clone(),
-    }
-}
-
-fn call_options(claims: Option<&str>, correlation_id: Option<&str>, force: bool) -> CallOptions {
-    let mut call = CallOptions::new().force_refresh(force);
-    if let Some(c) = claims {
-        call = call.claims(c);
-    }
-    if let Some(id) = correlation_id {
-        call = call.correlation_id(id);
-    }
-    call
 }
 
 #[async_trait]
@@ -271,24 +156,7 @@ impl TokenCredential for UsernamePasswordCredential {
         scopes: &[&str],
         options: TokenRequestOptions,
     ) -> Result<AccessTokenInfo> {
-        check_scopes(scopes)?;
-        let tenant = resolve_tenant(
-            &self.tenant_id,
-            options.tenant_id.as_deref(),
-            &self.options.additionally_allowed_tenants,
-            &self.options.env,
-        )?;
-        let key = TokenKey {
-            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-            tenant: tenant.clone(),
-            claims: options.claims.clone(),
-            cae: options.enable_cae,
-        };
-        self.policy
-            .get(key, |attempt| {
-                self.acquire(scopes, &tenant, &options, attempt)
-            })
-            .await
+        self.core.get_token_info(self, scopes, options).await
     }
 }
 
@@ -327,10 +195,10 @@ mod tests {
         };
         let credential =
             UsernamePasswordCredential::new("ignored", "a@b", "p", Some(options)).unwrap();
-        assert_eq!(credential.client_id, "rec-client");
-        assert_eq!(credential.tenant_id, "t");
+        assert_eq!(credential.core.client_id, "rec-client");
+        assert_eq!(credential.core.tenant_id, "t");
         assert_eq!(
-            credential.authority_host.url(),
+            credential.core.authority_host.url(),
             "https://login.microsoftonline.us"
         );
     }
