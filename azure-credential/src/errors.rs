@@ -54,3 +54,16 @@ pub(crate) fn require(value: &str, what: &str) -> msal_core::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_required_names_the_scopes_and_carries_the_claims() {
+        let err = authentication_required(&["a/.default", "b"], Some("{\"x\":1}"), None);
+        assert_eq!(err.kind(), ErrorKind::AuthenticationRequired);
+        assert!(err.message().contains("[a/.default, b]"));
+        assert_eq!(err.claims(), Some("{\"x\":1}"));
+    }
+}

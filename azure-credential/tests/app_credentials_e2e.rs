@@ -220,3 +220,84 @@ async fn environment_with_a_user_signs_in_with_the_password() {
         Some("password")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificate_pfx_file_with_password_gets_a_token_and_a_wrong_password_does_not_load() {
+    let emulator = emulator().await;
+    let pem = certificate_pem(&emulator);
+    let cert = openssl::x509::X509::from_pem(&pem).unwrap();
+    let key = openssl::pkey::PKey::private_key_from_pem(&pem).unwrap();
+    let pfx = openssl::pkcs12::Pkcs12::builder()
+        .name("app")
+        .pkey(&key)
+        .cert(&cert)
+        .build2("pfx-pass")
+        .unwrap()
+        .to_der()
+        .unwrap();
+    let dir = temp_dir("pfx");
+    let path = dir.join("app.pfx");
+    std::fs::write(&path, &pfx).unwrap();
+    let build = |password: &str| {
+        let mut o = ClientCertificateCredentialOptions::default();
+        o.credential_options = options(&emulator);
+        o.password = Some(msal_core::Secret::new(password));
+        ClientCertificateCredential::from_path(
+            &emulator.tenant_id(),
+            CONFIDENTIAL_APP,
+            &path,
+            Some(o),
+        )
+    };
+    let err = build("not-the-pfx-pass").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Crypto);
+    assert!(!format!("{err} {err:?}").contains("not-the-pfx-pass"));
+    build("pfx-pass")
+        .unwrap()
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(token_requests(&emulator)[0].status, 200);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_credential_tenant_is_validated_at_construction_and_per_request() {
+    let emulator = emulator().await;
+    let build = |tenant: &str, allowed: Vec<String>| {
+        let mut o = ClientSecretCredentialOptions::default();
+        o.credential_options = options(&emulator);
+        o.credential_options.additionally_allowed_tenants = allowed;
+        ClientSecretCredential::new(tenant, CONFIDENTIAL_APP, CLIENT_SECRET, Some(o))
+    };
+    assert_eq!(
+        build("", vec![]).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        build("a/b", vec![]).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    let strict = build(&emulator.tenant_id(), vec![]).unwrap();
+    let other = TokenRequestOptions::builder()
+        .tenant_id("managed.test")
+        .build();
+    let err = strict
+        .get_token(&[GRAPH_DEFAULT], other.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let listed = build(&emulator.tenant_id(), vec!["managed.test".into()]).unwrap();
+    listed.get_token(&[GRAPH_DEFAULT], other).await.unwrap();
+    assert!(
+        emulator
+            .requests()
+            .iter()
+            .any(|r| r.path.starts_with("/managed.test/"))
+    );
+    let err = listed
+        .get_token(&[], TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+}

@@ -279,3 +279,62 @@ async fn concurrent_calls_for_the_same_scopes_send_one_token_request() {
     assert!(tokens.windows(2).all(|w| w[0] == w[1]));
     assert_eq!(token_requests(&emulator).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cae_token_past_its_refresh_on_is_refreshed_proactively() {
+    let emulator = emulator().await;
+    let clock = ManualClock::new();
+    let credential = credential_with(&emulator, PASSWORD, |o| {
+        o.credential_options.clock = clock.clone();
+    });
+    let cae = TokenRequestOptions::builder().enable_cae(true).build();
+    let first = credential
+        .get_token_info(&[GRAPH_DEFAULT], cae.clone())
+        .await
+        .unwrap();
+    let refresh_on = first.refresh_on.expect("a CAE token has refresh_on");
+    assert!(first.expires_on - refresh_on > time::Duration::seconds(300));
+    clock.set(refresh_on - time::Duration::seconds(1));
+    credential
+        .get_token_info(&[GRAPH_DEFAULT], cae.clone())
+        .await
+        .unwrap();
+    assert_eq!(token_requests(&emulator).len(), 1, "not yet");
+    clock.set(refresh_on + time::Duration::seconds(1));
+    let refreshed = credential
+        .get_token_info(&[GRAPH_DEFAULT], cae)
+        .await
+        .unwrap();
+    assert_ne!(refreshed.token, first.token);
+    let requests = token_requests(&emulator);
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].form_field("grant_type"), Some("refresh_token"));
+    assert!(
+        requests[1]
+            .form_field("claims")
+            .unwrap_or("")
+            .contains("CP1")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_challenge_is_passed_through_and_bypasses_the_remembered_token() {
+    let emulator = emulator().await;
+    let credential = credential_with(&emulator, PASSWORD, |_| {});
+    let plain = credential
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap();
+    let challenge = r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#;
+    let with_claims = TokenRequestOptions::builder().claims(challenge).build();
+    let claimed = credential
+        .get_token(&[GRAPH_DEFAULT], with_claims)
+        .await
+        .unwrap();
+    assert_ne!(plain.token, claimed.token);
+    let last = token_requests(&emulator).pop().unwrap();
+    assert!(
+        last.form_field("claims").unwrap_or("").contains("nbf"),
+        "{last:?}"
+    );
+}
