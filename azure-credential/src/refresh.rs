@@ -135,21 +135,16 @@ impl TokenPolicy {
         } else {
             Attempt::Initial
         };
+        // If this call is dropped mid-flight, the guard removes the abandoned flight so the
+        // next call starts its own.
+        let mut guard = FlightGuard {
+            slots: &self.slots,
+            key: &key,
+            flight: &flight,
+            armed: true,
+        };
         let outcome = flight.get_or_init(|| acquire(attempt)).await.clone();
-        {
-            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-            let slot = slots.entry(key).or_default();
-            if slot
-                .flight
-                .as_ref()
-                .is_some_and(|f| Arc::ptr_eq(f, &flight))
-            {
-                slot.flight = None;
-                if let Ok(token) = &outcome {
-                    slot.token = Some(token.clone());
-                }
-            }
-        }
+        guard.finish(outcome.as_ref().ok());
         match (outcome, valid) {
             (Ok(token), _) => Ok(token),
             (Err(error), Some(token)) => {
@@ -160,6 +155,55 @@ impl TokenPolicy {
                 Ok(token)
             }
             (Err(error), None) => Err(error),
+        }
+    }
+}
+
+/// Clears a slot's flight when the call that joined it ends, normally or by cancellation.
+struct FlightGuard<'a> {
+    slots: &'a Mutex<HashMap<TokenKey, Slot>>,
+    key: &'a TokenKey,
+    flight: &'a Flight,
+    armed: bool,
+}
+
+impl FlightGuard<'_> {
+    /// Ends the flight, remembering its token.
+    fn finish(&mut self, token: Option<&AccessTokenInfo>) {
+        self.armed = false;
+        self.clear(token);
+    }
+
+    fn clear(&self, token: Option<&AccessTokenInfo>) {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = slots.get_mut(self.key)
+            && slot
+                .flight
+                .as_ref()
+                .is_some_and(|f| Arc::ptr_eq(f, self.flight))
+        {
+            slot.flight = None;
+            if let Some(token) = token {
+                slot.token = Some(token.clone());
+            }
+        }
+    }
+}
+
+impl Drop for FlightGuard<'_> {
+    fn drop(&mut self) {
+        // Still armed: the call was dropped while the flight ran. An uninitialized flight is
+        // abandoned unless another caller picks it up; removing it lets the next call start.
+        if !self.armed || self.flight.initialized() {
+            return;
+        }
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = slots.get_mut(self.key)
+            && slot.flight.as_ref().is_some_and(|f| Arc::ptr_eq(f, self.flight))
+            // Held by the slot and this call only: nobody else will finish it.
+            && Arc::strong_count(self.flight) <= 2
+        {
+            slot.flight = None;
         }
     }
 }
@@ -292,6 +336,67 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Transport);
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_refresh_does_not_block_later_refreshes() {
+        let (clock, policy) = setup();
+        policy
+            .get(key(), |_| async {
+                Ok(token("a", T0 + 3600, Some(T0 + 100)))
+            })
+            .await
+            .unwrap();
+        clock.0.store(T0 + 101, Ordering::SeqCst);
+        let slow = policy.get(key(), |_| async {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            Ok(token("never", T0 + 3600, None))
+        });
+        let cancelled = tokio::time::timeout(std::time::Duration::from_millis(20), slow).await;
+        assert!(cancelled.is_err());
+        let flight = policy
+            .slots
+            .lock()
+            .unwrap()
+            .get(&key())
+            .unwrap()
+            .flight
+            .is_some();
+        assert!(!flight, "the abandoned flight was removed");
+        clock.0.store(T0 + 140, Ordering::SeqCst);
+        let got = policy
+            .get(key(), |_| async { Ok(token("b", T0 + 7200, None)) })
+            .await
+            .unwrap();
+        assert_eq!(got.token.expose(), "b");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiter_giving_up_leaves_the_running_acquisition_in_place() {
+        let (_, policy) = setup();
+        let policy = Arc::new(policy);
+        let calls = Arc::new(AtomicUsize::new(0));
+        let slow = |calls: Arc<AtomicUsize>| {
+            move |_| async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                Ok(token("a", T0 + 3600, None))
+            }
+        };
+        let leader = {
+            let (policy, calls) = (policy.clone(), calls.clone());
+            tokio::spawn(async move { policy.get(key(), slow(calls)).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        let waiter = policy.get(key(), slow(calls.clone()));
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(30), waiter)
+                .await
+                .is_err()
+        );
+        assert_eq!(leader.await.unwrap().unwrap().token.expose(), "a");
+        policy.get(key(), slow(calls.clone())).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
