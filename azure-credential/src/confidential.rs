@@ -46,6 +46,8 @@ impl ConfidentialCore {
                 .build()
             },
         )?;
+        // Build the configured tenant's application now: a bad authority fails here.
+        apps.get(tenant_id, false)?;
         Ok(Self {
             client_id: client_id.trim().to_owned(),
             tenant_id: tenant_id.to_owned(),

@@ -85,6 +85,8 @@ impl UserCore {
         let apps = Apps::new(&client_id, authority_host.url(), &options, |p| {
             configure!(PublicClientApplication::builder(p.client_id.clone()), p).build()
         })?;
+        // Build the configured tenant's application now: a bad authority fails here.
+        apps.get(&tenant_id, false)?;
         Ok(Self {
             client_id,
             tenant_id,

@@ -301,3 +301,33 @@ async fn app_credential_tenant_is_validated_at_construction_and_per_request() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidArgument);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_emulator_needs_the_loopback_opt_in() {
+    let emulator = entra_emulator::Emulator::start(entra_emulator::StartOptions {
+        https: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert!(emulator.authority_host().starts_with("http://"));
+    let build = |allow: bool| {
+        let mut o = ClientSecretCredentialOptions::default();
+        o.credential_options = options(&emulator);
+        o.credential_options.http.allow_loopback_http = allow;
+        ClientSecretCredential::new(
+            &emulator.tenant_id(),
+            CONFIDENTIAL_APP,
+            CLIENT_SECRET,
+            Some(o),
+        )
+    };
+    // Checked at construction, as azure-identity refuses non-https authorities up front.
+    let err = build(false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidAuthority);
+    build(true)
+        .unwrap()
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap();
+}

@@ -59,6 +59,10 @@ fn password_is_never_in_the_cache_file_the_trace_or_an_error() {
         files.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
     }
     assert!(files.contains("RefreshToken"), "the cache was written");
+    assert!(
+        !trace.contains(USERNAME),
+        "the username is PII: not traced unless enable_pii_logging"
+    );
     for secret in [PASSWORD, WRONG] {
         assert!(!trace.contains(secret), "password in the trace");
         assert!(!files.contains(secret), "password in the cache file");

@@ -57,7 +57,7 @@ impl Clock for ManualClock {
 /// an empty environment.
 pub fn options(emulator: &Emulator) -> CredentialOptions {
     let mut http = HttpSettings::default();
-    http.extra_ca_pem = Some(emulator.ca_pem().unwrap_or_default().as_bytes().to_vec());
+    http.extra_ca_pem = emulator.ca_pem().map(|pem| pem.as_bytes().to_vec());
     http.pipeline = Some(PipelineOptions::default().retry_delay(std::time::Duration::ZERO));
     let mut options = CredentialOptions::default();
     options.authority_host = Some(AuthorityHost::Custom(emulator.authority_host()));
