@@ -2,14 +2,18 @@
 //! client credentials grant, tenant resolution and the refresh policy. Adding a credential
 //! is choosing its [`ClientCredential`].
 
+use std::future::Future;
+
 use async_trait::async_trait;
 use msal_core::{AccessTokenInfo, Result, TokenCredential, TokenRequestOptions};
-use msal_flows::{CallOptions, ClientCredential, ConfidentialClientApplication};
+use msal_flows::{
+    AuthenticationResult, CallOptions, ClientCredential, ConfidentialClientApplication,
+};
 
 use crate::apps::{Apps, configure};
 use crate::errors::{check_scopes, require};
 use crate::options::CredentialOptions;
-use crate::refresh::{TokenKey, TokenPolicy, token_info};
+use crate::refresh::{Attempt, TokenKey, TokenPolicy, token_info};
 use crate::tenant::{resolve_tenant, validate_tenant_id};
 
 /// The shared state of an application credential.
@@ -58,13 +62,22 @@ impl ConfidentialCore {
     }
 }
 
-#[async_trait]
-impl TokenCredential for ConfidentialCore {
-    async fn get_token_info(
+impl ConfidentialCore {
+    /// `get_token_info` with another grant than client credentials (part B: on-behalf-of,
+    /// authorization code): tenant resolution, the application of the tenant (CAE or not)
+    /// and the refresh policy are applied around `grant`, which gets the application, the
+    /// scopes, the call options (claims, correlation id) and whether this is a proactive
+    /// refresh (then it should bypass cached access tokens when the flow can).
+    pub(crate) async fn get_token_info_with<G, Fut>(
         &self,
         scopes: &[&str],
         options: TokenRequestOptions,
-    ) -> Result<AccessTokenInfo> {
+        grant: G,
+    ) -> Result<AccessTokenInfo>
+    where
+        G: FnOnce(ConfidentialClientApplication, CallOptions, Attempt) -> Fut,
+        Fut: Future<Output = Result<AuthenticationResult>>,
+    {
         check_scopes(scopes)?;
         let tenant = resolve_tenant(
             &self.tenant_id,
@@ -79,21 +92,34 @@ impl TokenCredential for ConfidentialCore {
             claims: options.claims.clone(),
             cae: options.enable_cae,
         };
-        // A refresh asks msal-flows again: its cache applies the same 5-minute buffer and
-        // refresh_on rule, so an aging token is renewed there.
+        let mut call = CallOptions::new();
+        if let Some(c) = &options.claims {
+            call = call.claims(c.clone());
+        }
+        if let Some(id) = &options.correlation_id {
+            call = call.correlation_id(id.clone());
+        }
         self.policy
-            .get(key, |_| async {
-                let mut call = CallOptions::new();
-                if let Some(c) = &options.claims {
-                    call = call.claims(c.clone());
-                }
-                if let Some(id) = &options.correlation_id {
-                    call = call.correlation_id(id.clone());
-                }
-                let result = app.acquire_token_for_client(scopes, &call).await?;
-                Ok(token_info(&result))
+            .get(key, |attempt| async move {
+                Ok(token_info(&grant(app, call, attempt).await?))
             })
             .await
+    }
+}
+
+#[async_trait]
+impl TokenCredential for ConfidentialCore {
+    async fn get_token_info(
+        &self,
+        scopes: &[&str],
+        options: TokenRequestOptions,
+    ) -> Result<AccessTokenInfo> {
+        // A refresh asks msal-flows again: its cache applies the same 5-minute buffer and
+        // refresh_on rule (on the system clock), so an aging app token is renewed there.
+        self.get_token_info_with(scopes, options, |app, call, _| async move {
+            app.acquire_token_for_client(scopes, &call).await
+        })
+        .await
     }
 }
 
