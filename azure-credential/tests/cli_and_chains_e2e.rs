@@ -222,3 +222,36 @@ async fn a_failing_configured_credential_stops_the_default_chain() {
     assert_eq!(credential.selected(), None);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn cli_passes_an_allowed_request_tenant_and_takes_one_scope_only() {
+    let dir = temp_dir("az-tenant");
+    let mut o = AzureCliCredentialOptions::default();
+    o.program = fake_az(&dir, TOKEN_JSON);
+    o.tenant_id = Some("home".into());
+    o.credential_options.env = Env::from_pairs::<[(&str, &str); 0], &str, &str>([]);
+    o.credential_options.additionally_allowed_tenants = vec!["guest.example".into()];
+    let credential = AzureCliCredential::new(Some(o)).unwrap();
+    let scope = ["https://graph.microsoft.com/User.Read"];
+    let guest = TokenRequestOptions::builder()
+        .tenant_id("guest.example")
+        .build();
+    credential.get_token(&scope, guest).await.unwrap();
+    let other = TokenRequestOptions::builder()
+        .tenant_id("other.example")
+        .build();
+    let err = credential.get_token(&scope, other).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let two = ["a/.default", "b/.default"];
+    let err = credential
+        .get_token(&two, TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let log = std::fs::read_to_string(dir.join("args.log")).unwrap();
+    assert_eq!(
+        log,
+        "account get-access-token --output json --scope https://graph.microsoft.com/User.Read --tenant guest.example\n"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
