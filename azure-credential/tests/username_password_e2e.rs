@@ -117,6 +117,9 @@ async fn disabled_automatic_authentication_asks_for_authenticate_instead_of_the_
     assert_eq!(err.kind(), ErrorKind::AuthenticationRequired);
     assert!(err.message().contains(GRAPH_DEFAULT), "{err}");
     assert!(token_requests(&emulator).is_empty());
+    // The emulator is no known cloud: authenticate cannot pick a default scope.
+    let err = credential.authenticate(&[], None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CredentialUnavailable);
     credential
         .authenticate(&[GRAPH_DEFAULT], None)
         .await
