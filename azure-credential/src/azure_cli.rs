@@ -49,10 +49,20 @@ impl Default for AzureCliCredentialOptions {
 
 /// Gets tokens from the Azure CLI. The CLI missing, not signed in or timing out makes the
 /// credential unavailable (chains move on); a CLI error otherwise is a failure.
-#[derive(Debug)]
 pub struct AzureCliCredential {
     options: AzureCliCredentialOptions,
     policy: TokenPolicy,
+}
+
+impl std::fmt::Debug for AzureCliCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureCliCredential")
+            .field("tenant_id", &self.options.tenant_id)
+            .field("subscription", &self.options.subscription)
+            .field("program", &self.options.program)
+            .field("process_timeout", &self.options.process_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Deserialize)]
