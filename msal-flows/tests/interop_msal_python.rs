@@ -30,7 +30,13 @@ use serde_json::Value;
 const MSAL_VERSION: &str = "1.39.0";
 const DRIVER_TIMEOUT: Duration = Duration::from_secs(90);
 const ALICE: &str = "alice@managed.test";
-const SECTIONS: [&str; 5] = ["AccessToken", "RefreshToken", "IdToken", "Account", "AppMetadata"];
+const SECTIONS: [&str; 5] = [
+    "AccessToken",
+    "RefreshToken",
+    "IdToken",
+    "Account",
+    "AppMetadata",
+];
 
 fn unavailable(reason: &str) {
     if std::env::var("MSAL_REQUIRE_EXTERNAL").as_deref() == Ok("1") {
@@ -229,12 +235,17 @@ fn run_driver(vpy: &Path, mode: &str, args: &[&Path]) -> Result<Value, String> {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let (stdout, stderr) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let (stdout, stderr) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
     match status {
         Some(s) if s.success() => serde_json::from_str(&stdout)
             .map_err(|e| format!("driver.py {mode} printed no JSON ({e}):\n{stdout}\n{stderr}")),
         Some(s) => Err(format!("driver.py {mode} exited with {s}:\n{stderr}")),
-        None => Err(format!("driver.py {mode} did not finish in {DRIVER_TIMEOUT:?}:\n{stderr}")),
+        None => Err(format!(
+            "driver.py {mode} did not finish in {DRIVER_TIMEOUT:?}:\n{stderr}"
+        )),
     }
 }
 
@@ -307,7 +318,10 @@ async fn caches_written_by_either_library_are_used_silently_by_the_other() {
         Ok(python) => python,
         Err(reason) => return unavailable(&reason),
     };
-    if let Err(reason) = tokio::task::spawn_blocking(can_bind_443).await.expect("thread") {
+    if let Err(reason) = tokio::task::spawn_blocking(can_bind_443)
+        .await
+        .expect("thread")
+    {
         return unavailable(&reason);
     }
     let vpy = match tokio::task::spawn_blocking(move || ensure_venv(&python)).await {
@@ -328,7 +342,12 @@ async fn caches_written_by_either_library_are_used_silently_by_the_other() {
     emulator.clear_requests();
     let (vpy2, args) = (
         vpy.clone(),
-        [info.clone(), ca.clone(), ours_user.clone(), ours_app.clone()],
+        [
+            info.clone(),
+            ca.clone(),
+            ours_user.clone(),
+            ours_app.clone(),
+        ],
     );
     let read = tokio::task::spawn_blocking(move || {
         let refs: Vec<&Path> = args.iter().map(PathBuf::as_path).collect();
@@ -341,12 +360,20 @@ async fn caches_written_by_either_library_are_used_silently_by_the_other() {
         read["user"]["token_source"], "cache",
         "MSAL Python did not take our user token from our cache: {read:#}"
     );
-    assert_eq!(read["user"]["access_token_sha256"], user_sha.as_str(), "{read:#}");
+    assert_eq!(
+        read["user"]["access_token_sha256"],
+        user_sha.as_str(),
+        "{read:#}"
+    );
     assert_eq!(
         read["app"]["token_source"], "cache",
         "MSAL Python did not take our app token from our cache: {read:#}"
     );
-    assert_eq!(read["app"]["access_token_sha256"], app_sha.as_str(), "{read:#}");
+    assert_eq!(
+        read["app"]["access_token_sha256"],
+        app_sha.as_str(),
+        "{read:#}"
+    );
     assert_eq!(
         token_request_count(&emulator),
         0,
@@ -366,15 +393,24 @@ async fn caches_written_by_either_library_are_used_silently_by_the_other() {
     .await
     .expect("driver thread")
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(wrote["user"]["ok"], true, "MSAL Python ROPC failed: {wrote:#}");
-    assert_eq!(wrote["app"]["ok"], true, "MSAL Python client credentials failed: {wrote:#}");
+    assert_eq!(
+        wrote["user"]["ok"], true,
+        "MSAL Python ROPC failed: {wrote:#}"
+    );
+    assert_eq!(
+        wrote["app"]["ok"], true,
+        "MSAL Python client credentials failed: {wrote:#}"
+    );
     emulator.clear_requests();
 
     let public = public_builder(&emulator, PUBLIC_APP)
         .token_cache(persistent(&py_user))
         .build()
         .expect("public app");
-    let accounts = public.get_accounts().await.expect("accounts of the Python cache");
+    let accounts = public
+        .get_accounts()
+        .await
+        .expect("accounts of the Python cache");
     let alice = accounts
         .iter()
         .find(|a| a.username.as_deref() == Some(ALICE))
@@ -387,7 +423,9 @@ async fn caches_written_by_either_library_are_used_silently_by_the_other() {
     assert_eq!(silent.token_source, TokenSource::Cache);
     assert_eq!(
         sha256_hex(silent.access_token.expose()),
-        wrote["user"]["access_token_sha256"].as_str().unwrap_or_default()
+        wrote["user"]["access_token_sha256"]
+            .as_str()
+            .unwrap_or_default()
     );
     let daemon = confidential_builder(&emulator)
         .client_secret(CLIENT_SECRET)
@@ -401,7 +439,9 @@ async fn caches_written_by_either_library_are_used_silently_by_the_other() {
     assert_eq!(app_token.token_source, TokenSource::Cache);
     assert_eq!(
         sha256_hex(app_token.access_token.expose()),
-        wrote["app"]["access_token_sha256"].as_str().unwrap_or_default()
+        wrote["app"]["access_token_sha256"]
+            .as_str()
+            .unwrap_or_default()
     );
     assert_eq!(
         token_request_count(&emulator),
@@ -427,6 +467,15 @@ async fn caches_written_by_either_library_are_used_silently_by_the_other() {
 
     // Same sign-in, same keys: MSAL Python's files against ours.
     let (ours, theirs) = (keys(&ours_user), keys(&py_user));
+    for (section, set) in &ours {
+        if section != "AppMetadata" {
+            assert_eq!(
+                set.len(),
+                1,
+                "our user cache should hold one {section}: {ours:?}"
+            );
+        }
+    }
     assert_eq!(ours, theirs, "user cache keys differ (ours, MSAL Python's)");
     let (ours, theirs) = (keys(&ours_app), keys(&py_app));
     assert_eq!(ours, theirs, "app cache keys differ (ours, MSAL Python's)");
