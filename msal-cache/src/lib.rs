@@ -38,6 +38,7 @@
 //! [`PersistentTokenCache`]. Encrypted persistence through the OS secret store and Redis are
 //! not built yet; both fit behind [`CachePersistence`].
 
+mod atread;
 mod cache;
 mod document;
 mod entity;
@@ -51,7 +52,9 @@ mod key;
 mod lock;
 mod persistence;
 mod query;
+mod scan;
 mod section;
+mod source;
 mod store;
 mod write;
 

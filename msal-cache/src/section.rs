@@ -57,9 +57,13 @@ impl<T> Bucket<T> {
     }
 }
 
-/// Entries of one kind, by map key, with secondary indexes.
+/// Where an unchanged entry's JSON is in the document it was loaded from.
+pub(crate) type Span = std::ops::Range<usize>;
+
+/// Entries of one kind, by map key, with secondary indexes. An entry loaded from a document
+/// keeps the span of its JSON there, so it is written back by copying those bytes.
 pub(crate) struct Section<T: 'static> {
-    entries: HashMap<Arc<str>, Arc<T>, BuildKeyHasher>,
+    entries: HashMap<Arc<str>, (Arc<T>, Option<Span>), BuildKeyHasher>,
     indexers: &'static [Indexer<T>],
     indexes: Vec<HashMap<u64, Bucket<T>, BuildPassThrough>>,
 }
@@ -88,13 +92,19 @@ impl<T: 'static> Section<T> {
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Arc<T>> {
-        self.entries.get(key)
+        self.entries.get(key).map(|(e, _)| e)
     }
 
     /// Every entry with its key, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<T>)> {
-        self.entries.iter()
+        self.entries.iter().map(|(k, (e, _))| (k, e))
     }
+
+    /// Every entry with its key and, when unchanged since loading, the span of its JSON.
+    pub(crate) fn iter_spans(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<T>, Option<&Span>)> {
+        self.entries.iter().map(|(k, (e, s))| (k, e, s.as_ref()))
+    }
+
 
     /// The candidates of index `index` under `hash` (to be checked field by field).
     pub(crate) fn bucket(&self, index: usize, hash: u64) -> &[Slot<T>] {
@@ -106,6 +116,16 @@ impl<T: 'static> Section<T> {
 
     /// Stores `entry` under `key`, replacing (and unindexing) what was there.
     pub(crate) fn insert(&mut self, key: &str, entry: Arc<T>) -> Option<Arc<T>> {
+        self.insert_loaded(key, entry, None)
+    }
+
+    /// [`insert`](Self::insert) of an entry read from the document at `span`.
+    pub(crate) fn insert_loaded(
+        &mut self,
+        key: &str,
+        entry: Arc<T>,
+        span: Option<Span>,
+    ) -> Option<Arc<T>> {
         let old = self.remove(key);
         let key: Arc<str> = Arc::from(key);
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
@@ -119,13 +139,13 @@ impl<T: 'static> Section<T> {
                 }
             }
         }
-        self.entries.insert(key, entry);
+        self.entries.insert(key, (entry, span));
         old
     }
 
     /// Removes the entry under `key` from the map and every index.
     pub(crate) fn remove(&mut self, key: &str) -> Option<Arc<T>> {
-        let (_, old) = self.entries.remove_entry(key)?;
+        let (_, (old, _)) = self.entries.remove_entry(key)?;
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
             let Some(hash) = indexer(&old) else { continue };
             if index.get_mut(&hash).is_some_and(|b| b.remove(key)) {
