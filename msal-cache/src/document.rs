@@ -260,9 +260,20 @@ fn section<T>(
         (&**k, item)
     }));
     items.extend(raw.iter().map(|(k, v)| (k.as_str(), Item::Raw(v))));
-    items.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Sorted by the first eight bytes first (compared in registers), then by the whole key.
+    let mut order: Vec<(u64, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (key, _))| (prefix(key), i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let key = |i: usize| items.get(i).map_or("", |item| item.0);
+            key(a.1).cmp(key(b.1))
+        })
+    });
     let mut object = fastjson::Object::new(out);
-    for (key, item) in items {
+    for (key, item) in order.iter().filter_map(|&(_, i)| items.get(i)) {
         let out = object.key(key)?;
         match item {
             Item::Typed(v) => typed(out, v)?,
@@ -272,4 +283,14 @@ fn section<T>(
     }
     object.end();
     Ok(())
+}
+
+/// The first eight bytes of `key` as a big-endian number (zero-padded): ordering these is
+/// ordering the keys by their first eight bytes.
+fn prefix(key: &str) -> u64 {
+    let mut word = [0u8; 8];
+    for (dst, src) in word.iter_mut().zip(key.bytes()) {
+        *dst = src;
+    }
+    u64::from_be_bytes(word)
 }
