@@ -49,6 +49,8 @@ mod file;
 mod hash;
 mod json;
 mod key;
+#[cfg(feature = "keyring")]
+mod keyring_store;
 mod lock;
 mod persistence;
 mod query;
@@ -64,6 +66,8 @@ pub use entity::{
 };
 pub use field::{Text, Time};
 pub use file::{FilePersistence, FilePersistenceOptions};
+#[cfg(feature = "keyring")]
+pub use keyring_store::{AZURE_IDENTITY_SERVICE, KeyringOptions, KeyringPersistence};
 pub use lock::{CrossProcessLock, LockOptions};
 pub use persistence::{CacheAccess, CacheAccessHook, CachePersistence, PersistentTokenCache};
 pub use query::{AccessTokenQuery, Subject};
