@@ -213,7 +213,9 @@ impl CachePersistence for KeyringPersistence {
 
     fn save(&self, data: &[u8]) -> Result<()> {
         match self.backend()? {
-            Backend::Store(item) => item.set(data).map_err(|e| self.store_error("write", e.why())),
+            Backend::Store(item) => item
+                .set(data)
+                .map_err(|e| self.store_error("write", e.why())),
             Backend::File => self.file.save(data),
         }
     }
@@ -324,7 +326,9 @@ mod os {
                 return Ok(None);
             };
             let aside = format!("{}{suffix}", self.account);
-            self.entry(&aside)?.set_secret(&data).map_err(|e| error(&e))?;
+            self.entry(&aside)?
+                .set_secret(&data)
+                .map_err(|e| error(&e))?;
             Ok(Some(format!("secret store item {}/{aside}", self.service)))
         }
     }
@@ -385,8 +389,8 @@ mod tests {
             unavailable,
             ..FakeItem::default()
         });
-        let options = KeyringOptions::new("svc", "acct", temp_path(name))
-            .allow_unencrypted_storage(allow);
+        let options =
+            KeyringOptions::new("svc", "acct", temp_path(name)).allow_unencrypted_storage(allow);
         KeyringPersistence::with_item(options, Some(item))
     }
 

@@ -105,7 +105,6 @@ impl<T: 'static> Section<T> {
         self.entries.iter().map(|(k, (e, s))| (k, e, s.as_ref()))
     }
 
-
     /// The candidates of index `index` under `hash` (to be checked field by field).
     pub(crate) fn bucket(&self, index: usize, hash: u64) -> &[Slot<T>] {
         self.indexes
