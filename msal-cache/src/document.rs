@@ -294,3 +294,51 @@ fn prefix(key: &str) -> u64 {
     }
     u64::from_be_bytes(word)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::TokenCache;
+    use msal_core::Secret;
+
+    const DOC: &str = r#"{"AccessToken": {
+        "k1": {"credential_type": "AccessToken", "secret": "s1", "home_account_id": "u.t",
+               "environment": "login.windows.net", "client_id": "c", "realm": "t",
+               "target": ["a", "b"], "expires_on": 4000000000.5, "future": [1, {"x": null}]},
+        "k2": {"credential_type": "AccessToken", "secret": "s2", "home_account_id": "v.t",
+               "environment": "login.windows.net", "client_id": "c", "realm": "t",
+               "target": "a", "expires_on": "4000000000"}},
+      "RefreshToken": {"r": {"credential_type": "RefreshToken", "secret": "rs",
+               "home_account_id": "u.t", "environment": "login.windows.net",
+               "client_id": "c", "last_modification_time": 7}}}"#;
+
+    #[test]
+    fn unchanged_entries_are_written_back_byte_for_byte() {
+        let cache = TokenCache::from_json(DOC.as_bytes()).unwrap();
+        let out = String::from_utf8(cache.to_json().unwrap()).unwrap();
+        // Spelled as loaded (a float time, an array target, a number), not re-serialised.
+        assert!(
+            out.contains(r#""target": ["a", "b"], "expires_on": 4000000000.5"#),
+            "{out}"
+        );
+        assert!(out.contains(r#""last_modification_time": 7}"#), "{out}");
+        let again = TokenCache::from_json(out.as_bytes()).unwrap();
+        assert_eq!(again.to_json().unwrap(), out.as_bytes());
+    }
+
+    #[test]
+    fn changed_entries_are_serialised_again() {
+        let cache = TokenCache::from_json(DOC.as_bytes()).unwrap();
+        let rt = cache.refresh_tokens().pop().unwrap();
+        assert!(cache.update_refresh_token(&rt, Secret::new("new-rt"), 99));
+        let at = cache
+            .access_tokens()
+            .into_iter()
+            .find(|a| a.secret.expose() == "s2");
+        assert!(cache.remove_access_token(&at.unwrap()));
+        let out = String::from_utf8(cache.to_json().unwrap()).unwrap();
+        assert!(out.contains(r#""secret":"new-rt""#), "{out}");
+        assert!(out.contains(r#""last_modification_time":"99""#), "{out}");
+        assert!(!out.contains("s2"), "{out}");
+        assert!(out.contains(r#""expires_on": 4000000000.5"#), "{out}");
+    }
+}

@@ -1,6 +1,7 @@
 //! One section of the cache: entries by map key, plus hash indexes over their fields.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use crate::hash::{BuildKeyHasher, BuildPassThrough};
@@ -125,32 +126,43 @@ impl<T: 'static> Section<T> {
         entry: Arc<T>,
         span: Option<Span>,
     ) -> Option<Arc<T>> {
-        let old = self.remove(key);
         let key: Arc<str> = Arc::from(key);
+        // One probe of the entry map; a replaced entry is taken out of the indexes first.
+        let old = self
+            .entries
+            .insert(key.clone(), (entry.clone(), span))
+            .map(|(old, _)| old);
+        if let Some(old) = &old {
+            self.unindex(&key, old);
+        }
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
             if let Some(hash) = indexer(&entry) {
                 let slot = (key.clone(), entry.clone());
-                match index.get_mut(&hash) {
-                    Some(bucket) => bucket.push(slot),
-                    None => {
-                        index.insert(hash, Bucket::One(slot));
+                match index.entry(hash) {
+                    Entry::Occupied(mut bucket) => bucket.get_mut().push(slot),
+                    Entry::Vacant(vacant) => {
+                        vacant.insert(Bucket::One(slot));
                     }
                 }
             }
         }
-        self.entries.insert(key, (entry, span));
         old
     }
 
     /// Removes the entry under `key` from the map and every index.
     pub(crate) fn remove(&mut self, key: &str) -> Option<Arc<T>> {
         let (_, (old, _)) = self.entries.remove_entry(key)?;
+        self.unindex(key, &old);
+        Some(old)
+    }
+
+    /// Removes the slots of `key` holding `entry`'s index keys.
+    fn unindex(&mut self, key: &str, entry: &T) {
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
-            let Some(hash) = indexer(&old) else { continue };
+            let Some(hash) = indexer(entry) else { continue };
             if index.get_mut(&hash).is_some_and(|b| b.remove(key)) {
                 index.remove(&hash);
             }
         }
-        Some(old)
     }
 }
