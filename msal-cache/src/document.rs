@@ -117,6 +117,9 @@ fn read_section(s: &mut Scanner<'_>, pos: usize, store: &mut Store) -> Result<()
                 let span = Some(start..s.pos());
                 match atread::read(s).map_err(not_json)? {
                     Some(at) => {
+                        if store.access_tokens.len() == 0 {
+                            reserve_like(&mut store.access_tokens, s, start);
+                        }
                         let span = span.map(|r| r.start..s.pos());
                         store.access_tokens.insert_loaded(&key, Arc::new(at), span);
                         true
@@ -147,6 +150,18 @@ fn read_section(s: &mut Scanner<'_>, pos: usize, store: &mut Store) -> Result<()
         raw.extend(unparsed);
     }
     Ok(())
+}
+
+/// After the first entry of a section: makes room for as many more as would fit in the rest
+/// of the document if they were that size (large caches hold many similar entries, and
+/// growing the maps step by step costs a tenth of a load). Bounded by one entry per 256
+/// bytes, so a small first entry cannot reserve much.
+fn reserve_like<T>(section: &mut Section<T>, s: &Scanner<'_>, first_start: usize) {
+    let first = s.pos().saturating_sub(first_start).max(256);
+    let rest = s.remaining();
+    if rest >= 64 * 1024 {
+        section.reserve(rest / first);
+    }
 }
 
 /// Stores `raw` in `section` when it is a valid `T`; returns whether it was.

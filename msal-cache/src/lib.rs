@@ -35,8 +35,9 @@
 //!
 //! Persistence: [`CachePersistence`] (bring your own store) and [`FilePersistence`] (the
 //! msal-extensions compatible file with a `.lockfile` cross-process lock), driven by
-//! [`PersistentTokenCache`]. Encrypted persistence through the OS secret store and Redis are
-//! not built yet; both fit behind [`CachePersistence`].
+//! [`PersistentTokenCache`]. With the cargo feature `keyring`, `KeyringPersistence` keeps the
+//! cache in the OS secret store (Secret Service, Keychain, Credential Manager) with the
+//! explicit `allow_unencrypted_storage` fallback to a plaintext file.
 
 mod atread;
 mod cache;

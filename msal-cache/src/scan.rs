@@ -80,6 +80,11 @@ impl<'a> Scanner<'a> {
         self.peek().is_none()
     }
 
+    /// How many bytes are left after the cursor.
+    pub(crate) fn remaining(&self) -> usize {
+        self.text.len().saturating_sub(self.pos)
+    }
+
     /// The text between `start` and `end`.
     pub(crate) fn slice(&self, start: usize, end: usize) -> &'a str {
         self.text.get(start..end).unwrap_or_default()

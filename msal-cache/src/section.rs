@@ -101,6 +101,14 @@ impl<T: 'static> Section<T> {
         self.entries.iter().map(|(k, (e, _))| (k, e))
     }
 
+    /// Makes room for `n` more entries in the map and every index.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+        for index in &mut self.indexes {
+            index.reserve(n);
+        }
+    }
+
     /// Every entry with its key and, when unchanged since loading, the span of its JSON.
     pub(crate) fn iter_spans(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<T>, Option<&Span>)> {
         self.entries.iter().map(|(k, (e, s))| (k, e, s.as_ref()))
