@@ -199,7 +199,7 @@ fn size_hint(store: &Store) -> usize {
     let ats: usize = store
         .access_tokens
         .iter_spans()
-        .map(|(k, at, span)| k.len() + span.map_or(at.secret.len() + 400, |s| s.len() + 8))
+        .map(|(k, at, span)| k.len() + span.map_or_else(|| at.secret.len() + 400, |s| s.len() + 8))
         .sum();
     ats + (store.refresh_tokens.len() + store.id_tokens.len()) * 2048 + 4096
 }
