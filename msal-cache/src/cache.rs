@@ -64,10 +64,25 @@ impl TokenCache {
         Ok(cache)
     }
 
+    /// [`from_json`](Self::from_json) taking the document's bytes: they are kept (not
+    /// copied), and entries that stay unchanged are written back by copying their bytes.
+    /// The fastest way to load a large cache.
+    pub fn from_json_vec(bytes: Vec<u8>) -> Result<Self> {
+        let cache = Self::new();
+        cache.replace_from_json_vec(bytes)?;
+        Ok(cache)
+    }
+
     /// Replaces the whole content with the given document. On error the content is unchanged.
     pub fn replace_from_json(&self, bytes: &[u8]) -> Result<()> {
+        self.replace_from_json_vec(bytes.to_vec())
+    }
+
+    /// [`replace_from_json`](Self::replace_from_json) taking the document's bytes (see
+    /// [`from_json_vec`](Self::from_json_vec)).
+    pub fn replace_from_json_vec(&self, bytes: Vec<u8>) -> Result<()> {
         let mut fresh = Store::default();
-        document::parse_into(bytes, &mut fresh)?;
+        document::parse_owned(bytes, &mut fresh)?;
         let mut store = self.write();
         fresh.journal = store.journal.as_ref().map(|_| Vec::new());
         *store = fresh;

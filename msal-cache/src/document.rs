@@ -5,18 +5,19 @@
 //! raw JSON, and so are unknown top-level members. Writing emits all of it again, entries
 //! sorted by key, with four-space indentation as MSAL Python does.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use msal_core::{Error, ErrorKind, Result};
-use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, Serializer};
-
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use zeroize::Zeroize;
 
-use crate::entity::AccessToken;
-use crate::section::Section;
+use crate::scan::{ScanError, Scanner};
+use crate::section::{Section, Span};
+use crate::source::Source;
 use crate::store::Store;
-use crate::{fastjson, json};
+use crate::{atread, fastjson, json};
 
 /// The five section names, in the order they are written.
 pub(crate) const SECTIONS: [&str; 5] = [
@@ -28,219 +29,160 @@ pub(crate) const SECTIONS: [&str; 5] = [
 ];
 
 /// Parses a cache document (BOM and trailing commas tolerated) into `store`, which must be
-/// empty. An empty or blank input is an empty cache.
-pub(crate) fn parse_into(bytes: &[u8], store: &mut Store) -> Result<()> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Error::with_source(ErrorKind::Cache, "the cache is not UTF-8 text", e))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
+/// empty. An empty or blank input is an empty cache. The text is kept (not copied) so
+/// unchanged entries are written back by copying their bytes.
+pub(crate) fn parse_owned(bytes: Vec<u8>, store: &mut Store) -> Result<()> {
+    let mut text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let cause = e.utf8_error();
+            e.into_bytes().zeroize();
+            let message = "the cache is not UTF-8 text";
+            return Err(Error::with_source(ErrorKind::Cache, message, cause));
+        }
+    };
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    let source = Source::new(text);
+    if source.text().trim().is_empty() {
         return Ok(());
     }
     // Caches written by MSALs are strict JSON: parse them as they are, and clean trailing
     // commas (MSAL .NET test files) only when the strict parse fails.
-    match serde_json::from_str::<Top<'_>>(text) {
-        Ok(top) => fill(store, top),
-        Err(strict) => {
-            let cleaned = json::clean(text);
-            if matches!(cleaned, std::borrow::Cow::Borrowed(_)) {
-                return Err(not_json(strict));
-            }
-            let top = serde_json::from_str::<Top<'_>>(&cleaned).map_err(not_json)?;
-            fill(store, top)
+    let strict = match read(source.text(), store) {
+        Ok(()) => {
+            store.source = Some(Arc::new(source));
+            return Ok(());
         }
-    }
+        Err(e) => e,
+    };
+    let cleaned = match json::clean(source.text()) {
+        Cow::Borrowed(_) => return Err(strict),
+        Cow::Owned(cleaned) => Source::new(cleaned),
+    };
+    drop(source);
+    *store = Store::default();
+    read(cleaned.text(), store)?;
+    store.source = Some(Arc::new(cleaned));
+    Ok(())
 }
 
-fn not_json(e: serde_json::Error) -> Error {
+fn not_json(e: ScanError) -> Error {
     Error::with_source(ErrorKind::Cache, "the cache is not a JSON object", e)
 }
 
-fn fill(store: &mut Store, top: Top<'_>) -> Result<()> {
-    for (name, member) in top.0 {
-        let pos = SECTIONS.iter().position(|s| *s == name);
-        let (pos, entries) = match (pos, member) {
-            (Some(pos), Member::Entries(entries)) => (pos, entries),
-            (_, Member::Entries(entries)) => {
-                let mut map = Map::new();
-                for (key, raw) in entries {
-                    map.insert(key, to_value(raw)?);
+/// Reads the top-level object in one pass: known sections entry by entry (access tokens by
+/// the hand-written reader, other entries by `serde_json`), anything else as a `Value`.
+fn read(text: &str, store: &mut Store) -> Result<()> {
+    let mut s = Scanner::new(text);
+    if s.open_object().map_err(not_json)? {
+        loop {
+            let name = s.member_name().map_err(not_json)?.into_owned();
+            let pos = SECTIONS.iter().position(|x| *x == name);
+            match pos {
+                Some(pos) if s.peek() == Some(b'{') => {
+                    if let Some(present) = store.present.get_mut(pos) {
+                        *present = true;
+                    }
+                    read_section(&mut s, pos, store)?;
                 }
-                store.unknown.insert(name, Value::Object(map));
-                continue;
+                _ => {
+                    let (start, end) = s.skip_value().map_err(not_json)?;
+                    store.unknown.insert(name, to_value(s.slice(start, end))?);
+                }
             }
-            (_, Member::Other(value)) => {
-                store.unknown.insert(name, value);
-                continue;
+            if !s.comma_or_end(b'}').map_err(not_json)? {
+                break;
             }
-        };
-        if let Some(present) = store.present.get_mut(pos) {
-            *present = true;
         }
-        let raw_section = match pos {
-            0 => typed(&mut store.access_tokens, entries)?,
-            1 => typed(&mut store.refresh_tokens, entries)?,
-            2 => typed(&mut store.id_tokens, entries)?,
-            3 => typed(&mut store.accounts, entries)?,
-            _ => typed(&mut store.app_metadata, entries)?,
-        };
-        if let Some(raw) = store.raw.get_mut(pos) {
-            *raw = raw_section;
-        }
+    }
+    if !s.at_end() {
+        return Err(not_json(s.error("text follows the cache object")));
     }
     Ok(())
 }
 
-/// The top-level object, read in one pass: objects keep their members as raw JSON (parsed
-/// once more, typed, when they are entries), anything else becomes a `Value`.
-struct Top<'a>(Vec<(String, Member<'a>)>);
-
-enum Member<'a> {
-    Entries(Vec<(String, &'a RawValue)>),
-    Other(Value),
-}
-
-impl<'de> Deserialize<'de> for Top<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Top<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Top<'de>, A::Error> {
-                let mut members = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    members.push((key, map.next_value::<Member<'de>>()?));
-                }
-                Ok(Top(members))
-            }
-        }
-        d.deserialize_map(V)
+fn read_section(s: &mut Scanner<'_>, pos: usize, store: &mut Store) -> Result<()> {
+    if !s.open_object().map_err(not_json)? {
+        return Ok(());
     }
-}
-
-impl<'de> Deserialize<'de> for Member<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Member<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<Member<'de>, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    entries.push((key, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(Member::Entries(entries))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<Member<'de>, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element::<Value>()? {
-                    items.push(item);
-                }
-                Ok(Member::Other(Value::Array(items)))
-            }
-            fn visit_unit<E: de::Error>(self) -> std::result::Result<Member<'de>, E> {
-                Ok(Member::Other(Value::Null))
-            }
-            fn visit_none<E: de::Error>(self) -> std::result::Result<Member<'de>, E> {
-                Ok(Member::Other(Value::Null))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Member<'de>, E> {
-                Ok(Member::Other(Value::Bool(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Member<'de>, E> {
-                Ok(Member::Other(Value::from(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Member<'de>, E> {
-                Ok(Member::Other(Value::from(v)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Member<'de>, E> {
-                Ok(Member::Other(Value::from(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Member<'de>, E> {
-                Ok(Member::Other(Value::String(v.to_owned())))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-fn to_value(raw: &RawValue) -> Result<Value> {
-    serde_json::from_str(raw.get())
-        .map_err(|e| Error::with_source(ErrorKind::Cache, "the cache JSON is malformed", e))
-}
-
-/// Stores the entries that parse as `T` in `section`; returns the others, kept raw.
-fn typed<T: DeserializeOwned + Send + 'static>(
-    section: &mut Section<T>,
-    entries: Vec<(String, &RawValue)>,
-) -> Result<Map<String, Value>> {
     let mut unparsed = Map::new();
-    for (key, raw, entry) in parse_all::<T>(entries)? {
-        match entry {
-            Some(entry) => {
-                section.insert(&key, std::sync::Arc::new(entry));
+    loop {
+        let key = s.member_name().map_err(not_json)?;
+        s.peek();
+        let start = s.pos();
+        let typed = match pos {
+            0 => {
+                let span = Some(start..s.pos());
+                match atread::read(s).map_err(not_json)? {
+                    Some(at) => {
+                        if store.access_tokens.len() == 0 {
+                            reserve_like(&mut store.access_tokens, s, start);
+                        }
+                        let span = span.map(|r| r.start..s.pos());
+                        store.access_tokens.insert_loaded(&key, Arc::new(at), span);
+                        true
+                    }
+                    None => false,
+                }
             }
-            None => {
-                unparsed.insert(key, to_value(raw)?);
+            _ => {
+                let (start, end) = s.skip_value().map_err(not_json)?;
+                let raw = s.slice(start, end);
+                let span = Some(start..end);
+                match pos {
+                    1 => typed(&mut store.refresh_tokens, &key, raw, span),
+                    2 => typed(&mut store.id_tokens, &key, raw, span),
+                    3 => typed(&mut store.accounts, &key, raw, span),
+                    _ => typed(&mut store.app_metadata, &key, raw, span),
+                }
             }
+        };
+        if !typed {
+            unparsed.insert(key.into_owned(), to_value(s.slice(start, s.pos()))?);
+        }
+        if !s.comma_or_end(b'}').map_err(not_json)? {
+            break;
         }
     }
-    Ok(unparsed)
+    if let Some(raw) = store.raw.get_mut(pos) {
+        raw.extend(unparsed);
+    }
+    Ok(())
 }
 
-/// Below this many entries a section is parsed on the calling thread.
-const PARALLEL_MIN: usize = 8192;
+/// After the first entry of a section: makes room for as many more as would fit in the rest
+/// of the document if they were that size (large caches hold many similar entries, and
+/// growing the maps step by step costs a tenth of a load). Bounded by one entry per 256
+/// bytes, so a small first entry cannot reserve much.
+fn reserve_like<T>(section: &mut Section<T>, s: &Scanner<'_>, first_start: usize) {
+    let first = s.pos().saturating_sub(first_start).max(256);
+    let rest = s.remaining();
+    if rest >= 64 * 1024 {
+        section.reserve(rest / first);
+    }
+}
 
-type Parsed<'a, T> = (String, &'a RawValue, Option<T>);
-
-/// Parses each entry as `T` (`None` when it is not a valid entry). Large sections are split
-/// over the available cores.
-fn parse_all<'a, T: DeserializeOwned + Send>(
-    entries: Vec<(String, &'a RawValue)>,
-) -> Result<Vec<Parsed<'a, T>>> {
-    fn parse<'a, T: DeserializeOwned>((key, raw): (String, &'a RawValue)) -> Parsed<'a, T> {
-        let entry = serde_json::from_str::<T>(raw.get()).ok();
-        (key, raw, entry)
-    }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    if entries.len() < PARALLEL_MIN || threads < 2 {
-        return Ok(entries.into_iter().map(parse::<T>).collect());
-    }
-    let chunk = entries.len().div_ceil(threads);
-    let mut chunks = Vec::with_capacity(threads);
-    let mut rest = entries;
-    while rest.len() > chunk {
-        let tail = rest.split_off(chunk);
-        chunks.push(rest);
-        rest = tail;
-    }
-    chunks.push(rest);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = chunks
-            .into_iter()
-            .map(|c| scope.spawn(move || c.into_iter().map(parse::<T>).collect::<Vec<_>>()))
-            .collect();
-        let mut all = Vec::new();
-        for worker in workers {
-            let parsed = worker
-                .join()
-                .map_err(|_| Error::new(ErrorKind::Cache, "a cache parsing thread failed"))?;
-            all.extend(parsed);
+/// Stores `raw` in `section` when it is a valid `T`; returns whether it was.
+fn typed<T: DeserializeOwned>(
+    section: &mut Section<T>,
+    key: &str,
+    raw: &str,
+    span: Option<Span>,
+) -> bool {
+    match serde_json::from_str::<T>(raw) {
+        Ok(entry) => {
+            section.insert_loaded(key, Arc::new(entry), span);
+            true
         }
-        Ok(all)
-    })
+        Err(_) => false,
+    }
+}
+
+fn to_value(raw: &str) -> Result<Value> {
+    serde_json::from_str(raw)
+        .map_err(|e| Error::with_source(ErrorKind::Cache, "the cache JSON is malformed", e))
 }
 
 /// Serializes `store` as the cache document: compact, as MSAL .NET writes it (a third
@@ -254,12 +196,12 @@ pub(crate) fn write(store: &Store) -> Result<Vec<u8>> {
 
 /// Roughly the serialized size, so the output buffer is allocated once.
 fn size_hint(store: &Store) -> usize {
-    let secrets: usize = store
+    let ats: usize = store
         .access_tokens
-        .iter()
-        .map(|(k, at)| k.len() + at.secret.len() + 400)
+        .iter_spans()
+        .map(|(k, at, span)| k.len() + span.map_or_else(|| at.secret.len() + 400, |s| s.len() + 8))
         .sum();
-    secrets + (store.refresh_tokens.len() + store.id_tokens.len()) * 2048 + 4096
+    ats + (store.refresh_tokens.len() + store.id_tokens.len()) * 2048 + 4096
 }
 
 fn section_len(s: &Store, pos: usize) -> usize {
@@ -274,6 +216,7 @@ fn section_len(s: &Store, pos: usize) -> usize {
 
 fn write_document(out: &mut Vec<u8>, s: &Store) -> std::io::Result<()> {
     let empty = Map::new();
+    let source = s.source.as_deref();
     let mut doc = fastjson::Object::new(out);
     let mut written = [false; 5];
     for (pos, name) in SECTIONS.iter().enumerate() {
@@ -287,35 +230,11 @@ fn write_document(out: &mut Vec<u8>, s: &Store) -> std::io::Result<()> {
         }
         let out = doc.key(name)?;
         match pos {
-            0 => access_token_section(out, &s.access_tokens, raw)?,
-            1 => fastjson::value(
-                out,
-                &SectionEntries {
-                    section: &s.refresh_tokens,
-                    raw,
-                },
-            )?,
-            2 => fastjson::value(
-                out,
-                &SectionEntries {
-                    section: &s.id_tokens,
-                    raw,
-                },
-            )?,
-            3 => fastjson::value(
-                out,
-                &SectionEntries {
-                    section: &s.accounts,
-                    raw,
-                },
-            )?,
-            _ => fastjson::value(
-                out,
-                &SectionEntries {
-                    section: &s.app_metadata,
-                    raw,
-                },
-            )?,
+            0 => section(out, &s.access_tokens, raw, source, fastjson::access_token)?,
+            1 => section(out, &s.refresh_tokens, raw, source, fastjson::value)?,
+            2 => section(out, &s.id_tokens, raw, source, fastjson::value)?,
+            3 => section(out, &s.accounts, raw, source, fastjson::value)?,
+            _ => section(out, &s.app_metadata, raw, source, fastjson::value)?,
         }
     }
     for (name, value) in &s.unknown {
@@ -330,29 +249,50 @@ fn write_document(out: &mut Vec<u8>, s: &Store) -> std::io::Result<()> {
     Ok(())
 }
 
-fn sorted_items<'a, T>(
-    section: &'a Section<T>,
-    raw: &'a Map<String, Value>,
-) -> Vec<(&'a str, Item<'a, T>)> {
-    let mut items: Vec<(&str, Item<'_, T>)> = section
-        .iter()
-        .map(|(k, v)| (&**k, Item::Typed(&**v)))
-        .chain(raw.iter().map(|(k, v)| (k.as_str(), Item::Raw(v))))
-        .collect();
-    items.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    items
+enum Item<'a, T> {
+    /// Changed or new: serialized.
+    Typed(&'a T),
+    /// Unchanged since loading: its JSON, copied.
+    Bytes(&'a [u8]),
+    /// Not a valid entry: kept as a value.
+    Raw(&'a Value),
 }
 
-fn access_token_section(
+/// Writes a section's entries sorted by key.
+fn section<T>(
     out: &mut Vec<u8>,
-    section: &Section<AccessToken>,
+    section: &Section<T>,
     raw: &Map<String, Value>,
+    source: Option<&Source>,
+    typed: fn(&mut Vec<u8>, &T) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    let mut items: Vec<(&str, Item<'_, T>)> = Vec::with_capacity(section.len() + raw.len());
+    items.extend(section.iter_spans().map(|(k, v, span)| {
+        let item = match (span, source) {
+            (Some(span), Some(source)) => Item::Bytes(source.bytes(span)),
+            _ => Item::Typed(&**v),
+        };
+        (&**k, item)
+    }));
+    items.extend(raw.iter().map(|(k, v)| (k.as_str(), Item::Raw(v))));
+    // Sorted by the first eight bytes first (compared in registers), then by the whole key.
+    let mut order: Vec<(u64, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (key, _))| (prefix(key), i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0).then_with(|| {
+            let key = |i: usize| items.get(i).map_or("", |item| item.0);
+            key(a.1).cmp(key(b.1))
+        })
+    });
     let mut object = fastjson::Object::new(out);
-    for (key, item) in sorted_items(section, raw) {
+    for (key, item) in order.iter().filter_map(|&(_, i)| items.get(i)) {
         let out = object.key(key)?;
         match item {
-            Item::Typed(at) => fastjson::access_token(out, at)?,
+            Item::Typed(v) => typed(out, v)?,
+            Item::Bytes(b) => out.extend_from_slice(b),
             Item::Raw(v) => fastjson::value(out, v)?,
         }
     }
@@ -360,26 +300,60 @@ fn access_token_section(
     Ok(())
 }
 
-struct SectionEntries<'a, T: 'static> {
-    section: &'a Section<T>,
-    raw: &'a Map<String, Value>,
+/// The first eight bytes of `key` as a big-endian number (zero-padded): ordering these is
+/// ordering the keys by their first eight bytes.
+fn prefix(key: &str) -> u64 {
+    let mut word = [0u8; 8];
+    for (dst, src) in word.iter_mut().zip(key.bytes()) {
+        *dst = src;
+    }
+    u64::from_be_bytes(word)
 }
 
-enum Item<'a, T> {
-    Typed(&'a T),
-    Raw(&'a Value),
-}
+#[cfg(test)]
+mod tests {
+    use crate::TokenCache;
+    use msal_core::Secret;
 
-impl<T: Serialize + 'static> Serialize for SectionEntries<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        let items = sorted_items(self.section, self.raw);
-        let mut map = serializer.serialize_map(Some(items.len()))?;
-        for (key, item) in items {
-            match item {
-                Item::Typed(v) => map.serialize_entry(key, v)?,
-                Item::Raw(v) => map.serialize_entry(key, v)?,
-            }
-        }
-        map.end()
+    const DOC: &str = r#"{"AccessToken": {
+        "k1": {"credential_type": "AccessToken", "secret": "s1", "home_account_id": "u.t",
+               "environment": "login.windows.net", "client_id": "c", "realm": "t",
+               "target": ["a", "b"], "expires_on": 4000000000.5, "future": [1, {"x": null}]},
+        "k2": {"credential_type": "AccessToken", "secret": "s2", "home_account_id": "v.t",
+               "environment": "login.windows.net", "client_id": "c", "realm": "t",
+               "target": "a", "expires_on": "4000000000"}},
+      "RefreshToken": {"r": {"credential_type": "RefreshToken", "secret": "rs",
+               "home_account_id": "u.t", "environment": "login.windows.net",
+               "client_id": "c", "last_modification_time": 7}}}"#;
+
+    #[test]
+    fn unchanged_entries_are_written_back_byte_for_byte() {
+        let cache = TokenCache::from_json(DOC.as_bytes()).unwrap();
+        let out = String::from_utf8(cache.to_json().unwrap()).unwrap();
+        // Spelled as loaded (a float time, an array target, a number), not re-serialised.
+        assert!(
+            out.contains(r#""target": ["a", "b"], "expires_on": 4000000000.5"#),
+            "{out}"
+        );
+        assert!(out.contains(r#""last_modification_time": 7}"#), "{out}");
+        let again = TokenCache::from_json(out.as_bytes()).unwrap();
+        assert_eq!(again.to_json().unwrap(), out.as_bytes());
+    }
+
+    #[test]
+    fn changed_entries_are_serialised_again() {
+        let cache = TokenCache::from_json(DOC.as_bytes()).unwrap();
+        let rt = cache.refresh_tokens().pop().unwrap();
+        assert!(cache.update_refresh_token(&rt, Secret::new("new-rt"), 99));
+        let at = cache
+            .access_tokens()
+            .into_iter()
+            .find(|a| a.secret.expose() == "s2");
+        assert!(cache.remove_access_token(&at.unwrap()));
+        let out = String::from_utf8(cache.to_json().unwrap()).unwrap();
+        assert!(out.contains(r#""secret":"new-rt""#), "{out}");
+        assert!(out.contains(r#""last_modification_time":"99""#), "{out}");
+        assert!(!out.contains("s2"), "{out}");
+        assert!(out.contains(r#""expires_on": 4000000000.5"#), "{out}");
     }
 }

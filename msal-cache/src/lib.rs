@@ -35,9 +35,11 @@
 //!
 //! Persistence: [`CachePersistence`] (bring your own store) and [`FilePersistence`] (the
 //! msal-extensions compatible file with a `.lockfile` cross-process lock), driven by
-//! [`PersistentTokenCache`]. Encrypted persistence through the OS secret store and Redis are
-//! not built yet; both fit behind [`CachePersistence`].
+//! [`PersistentTokenCache`]. With the cargo feature `keyring`, `KeyringPersistence` keeps the
+//! cache in the OS secret store (Secret Service, Keychain, Credential Manager) with the
+//! explicit `allow_unencrypted_storage` fallback to a plaintext file.
 
+mod atread;
 mod cache;
 mod document;
 mod entity;
@@ -48,10 +50,14 @@ mod file;
 mod hash;
 mod json;
 mod key;
+#[cfg(feature = "keyring")]
+mod keyring_store;
 mod lock;
 mod persistence;
 mod query;
+mod scan;
 mod section;
+mod source;
 mod store;
 mod write;
 
@@ -61,6 +67,8 @@ pub use entity::{
 };
 pub use field::{Text, Time};
 pub use file::{FilePersistence, FilePersistenceOptions};
+#[cfg(feature = "keyring")]
+pub use keyring_store::{AZURE_IDENTITY_SERVICE, KeyringOptions, KeyringPersistence};
 pub use lock::{CrossProcessLock, LockOptions};
 pub use persistence::{CacheAccess, CacheAccessHook, CachePersistence, PersistentTokenCache};
 pub use query::{AccessTokenQuery, Subject};

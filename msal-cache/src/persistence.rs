@@ -175,14 +175,14 @@ impl PersistentTokenCache {
         let Some(bytes) = self.persistence.load()? else {
             return Ok(());
         };
-        let fresh = match parse(&bytes) {
+        let fresh = match parse(bytes) {
             Ok(store) => store,
             Err(_) => {
                 // The data may be mid-write by a tool that writes in place: look again under
                 // the lock before calling it corrupt.
                 let _guard = self.persistence.lock()?;
                 let bytes = self.persistence.load()?.unwrap_or_default();
-                match parse(&bytes) {
+                match parse(bytes) {
                     Ok(store) => store,
                     Err(e) => self.corrupt(e)?,
                 }
@@ -247,7 +247,7 @@ impl PersistentTokenCache {
     fn merge_persisted(&self) -> Result<Store> {
         match self.persistence.load()? {
             None => Ok(Store::default()),
-            Some(bytes) => parse(&bytes).or_else(|e| self.corrupt(e)),
+            Some(bytes) => parse(bytes).or_else(|e| self.corrupt(e)),
         }
     }
 
@@ -264,9 +264,9 @@ impl PersistentTokenCache {
     }
 }
 
-fn parse(bytes: &[u8]) -> Result<Store> {
+fn parse(bytes: Vec<u8>) -> Result<Store> {
     let mut store = Store::default();
-    document::parse_into(bytes, &mut store)?;
+    document::parse_owned(bytes, &mut store)?;
     Ok(store)
 }
 

@@ -1,6 +1,7 @@
 //! One section of the cache: entries by map key, plus hash indexes over their fields.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use crate::hash::{BuildKeyHasher, BuildPassThrough};
@@ -57,9 +58,13 @@ impl<T> Bucket<T> {
     }
 }
 
-/// Entries of one kind, by map key, with secondary indexes.
+/// Where an unchanged entry's JSON is in the document it was loaded from.
+pub(crate) type Span = std::ops::Range<usize>;
+
+/// Entries of one kind, by map key, with secondary indexes. An entry loaded from a document
+/// keeps the span of its JSON there, so it is written back by copying those bytes.
 pub(crate) struct Section<T: 'static> {
-    entries: HashMap<Arc<str>, Arc<T>, BuildKeyHasher>,
+    entries: HashMap<Arc<str>, (Arc<T>, Option<Span>), BuildKeyHasher>,
     indexers: &'static [Indexer<T>],
     indexes: Vec<HashMap<u64, Bucket<T>, BuildPassThrough>>,
 }
@@ -88,12 +93,25 @@ impl<T: 'static> Section<T> {
     }
 
     pub(crate) fn get(&self, key: &str) -> Option<&Arc<T>> {
-        self.entries.get(key)
+        self.entries.get(key).map(|(e, _)| e)
     }
 
     /// Every entry with its key, in no particular order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<T>)> {
-        self.entries.iter()
+        self.entries.iter().map(|(k, (e, _))| (k, e))
+    }
+
+    /// Makes room for `n` more entries in the map and every index.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n);
+        for index in &mut self.indexes {
+            index.reserve(n);
+        }
+    }
+
+    /// Every entry with its key and, when unchanged since loading, the span of its JSON.
+    pub(crate) fn iter_spans(&self) -> impl Iterator<Item = (&Arc<str>, &Arc<T>, Option<&Span>)> {
+        self.entries.iter().map(|(k, (e, s))| (k, e, s.as_ref()))
     }
 
     /// The candidates of index `index` under `hash` (to be checked field by field).
@@ -106,32 +124,53 @@ impl<T: 'static> Section<T> {
 
     /// Stores `entry` under `key`, replacing (and unindexing) what was there.
     pub(crate) fn insert(&mut self, key: &str, entry: Arc<T>) -> Option<Arc<T>> {
-        let old = self.remove(key);
+        self.insert_loaded(key, entry, None)
+    }
+
+    /// [`insert`](Self::insert) of an entry read from the document at `span`.
+    pub(crate) fn insert_loaded(
+        &mut self,
+        key: &str,
+        entry: Arc<T>,
+        span: Option<Span>,
+    ) -> Option<Arc<T>> {
         let key: Arc<str> = Arc::from(key);
+        // One probe of the entry map; a replaced entry is taken out of the indexes first.
+        let old = self
+            .entries
+            .insert(key.clone(), (entry.clone(), span))
+            .map(|(old, _)| old);
+        if let Some(old) = &old {
+            self.unindex(&key, old);
+        }
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
             if let Some(hash) = indexer(&entry) {
                 let slot = (key.clone(), entry.clone());
-                match index.get_mut(&hash) {
-                    Some(bucket) => bucket.push(slot),
-                    None => {
-                        index.insert(hash, Bucket::One(slot));
+                match index.entry(hash) {
+                    Entry::Occupied(mut bucket) => bucket.get_mut().push(slot),
+                    Entry::Vacant(vacant) => {
+                        vacant.insert(Bucket::One(slot));
                     }
                 }
             }
         }
-        self.entries.insert(key, entry);
         old
     }
 
     /// Removes the entry under `key` from the map and every index.
     pub(crate) fn remove(&mut self, key: &str) -> Option<Arc<T>> {
-        let (_, old) = self.entries.remove_entry(key)?;
+        let (_, (old, _)) = self.entries.remove_entry(key)?;
+        self.unindex(key, &old);
+        Some(old)
+    }
+
+    /// Removes the slots of `key` holding `entry`'s index keys.
+    fn unindex(&mut self, key: &str, entry: &T) {
         for (indexer, index) in self.indexers.iter().zip(self.indexes.iter_mut()) {
-            let Some(hash) = indexer(&old) else { continue };
+            let Some(hash) = indexer(entry) else { continue };
             if index.get_mut(&hash).is_some_and(|b| b.remove(key)) {
                 index.remove(&hash);
             }
         }
-        Some(old)
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::entity::{AccessToken, Account, AppMetadata, IdToken, RefreshToken};
 use crate::query::{self, OBO_TAG};
 use crate::section::Section;
+use crate::source::Source;
 use crate::{env, hash, key};
 
 /// Index numbers of the access token section.
@@ -124,6 +125,8 @@ pub(crate) struct Store {
     pub(crate) present: [bool; 5],
     /// Changes since the last sync, when tracking is on.
     pub(crate) journal: Option<Vec<Change>>,
+    /// The document the entries were loaded from (their spans point into it).
+    pub(crate) source: Option<Arc<Source>>,
 }
 
 impl Default for Store {
@@ -138,6 +141,7 @@ impl Default for Store {
             unknown: Map::new(),
             present: [false; 5],
             journal: None,
+            source: None,
         }
     }
 }
