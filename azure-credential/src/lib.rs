@@ -31,6 +31,7 @@
 //! Any other kind means it tried and failed.
 
 mod apps;
+mod authorization_code;
 mod azure_cli;
 mod chained;
 mod client_assertion;
@@ -53,6 +54,7 @@ mod user;
 mod username_password;
 mod workload_identity;
 
+pub use authorization_code::{AuthorizationCodeCredential, AuthorizationCodeCredentialOptions};
 pub use azure_cli::{AzureCliCredential, AzureCliCredentialOptions};
 pub use chained::ChainedTokenCredential;
 pub use client_assertion::{ClientAssertionCredential, ClientAssertionCredentialOptions};

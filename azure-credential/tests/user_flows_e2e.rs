@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use azure_credential::{
-    AuthenticationRecord, DefaultAzureCredential, DefaultAzureCredentialOptions,
-    DefaultCredentialKind, DeviceCodeCredential, DeviceCodeCredentialOptions, DeviceCodeInfo,
+    AuthenticationRecord, AuthorizationCodeCredential, AuthorizationCodeCredentialOptions,
+    ClientCredential, DefaultAzureCredential, DefaultAzureCredentialOptions, DefaultCredentialKind,
+    DeviceCodeCredential, DeviceCodeCredentialOptions, DeviceCodeInfo,
     InteractiveBrowserCredential, InteractiveBrowserCredentialOptions, ManagedIdentityCredential,
     ManagedIdentityCredentialOptions, OnBehalfOfCredential, TokenCachePersistenceOptions,
     UserAssignedId, UsernamePasswordCredential,
@@ -416,4 +417,140 @@ async fn default_chain_uses_managed_identity_and_skips_an_absent_one() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::CredentialUnavailable, "{err}");
+}
+
+/// A code from the emulator's authorize endpoint (the login hint signs in without UI), as
+/// the application's own redirect handling would receive it.
+async fn authorization_code(emulator: &Emulator, client_id: &str, redirect_uri: &str) -> String {
+    let ca = reqwest::Certificate::from_pem(emulator.ca_pem().unwrap().as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let mut url = Url::parse(&format!(
+        "{}/{}/oauth2/v2.0/authorize",
+        emulator.authority_host(),
+        emulator.tenant_id()
+    ))
+    .unwrap();
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair(
+            "scope",
+            &format!("{GRAPH_DEFAULT} openid profile offline_access"),
+        )
+        .append_pair("state", "s")
+        .append_pair("login_hint", USERNAME);
+    let answer = client.get(url).send().await.unwrap();
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    let redirect = Url::parse(&location).unwrap();
+    redirect
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap_or_else(|| panic!("no code in {location}"))
+        .1
+        .into_owned()
+}
+
+fn code_requests(emulator: &Emulator) -> usize {
+    token_requests(emulator)
+        .iter()
+        .filter(|r| r.form_field("grant_type") == Some("authorization_code"))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_code_confidential_redeems_once_then_serves_silently() {
+    let emulator = emulator().await;
+    let redirect = "http://localhost/getAToken";
+    let code = authorization_code(&emulator, CONFIDENTIAL_APP, redirect).await;
+    let mut o = AuthorizationCodeCredentialOptions::default();
+    o.credential_options = options(&emulator);
+    o.client_credential = Some(ClientCredential::Secret(CLIENT_SECRET.into()));
+    let credential = AuthorizationCodeCredential::new(
+        &emulator.tenant_id(),
+        CONFIDENTIAL_APP,
+        code,
+        redirect,
+        Some(o),
+    )
+    .unwrap();
+    let first = credential
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(code_requests(&emulator), 1);
+    let again = credential
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(again.token.expose(), first.token.expose());
+    // Another scope: the refresh token, not the (single-use) code again.
+    credential
+        .get_token(
+            &["https://storage.azure.com/.default"],
+            TokenRequestOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(code_requests(&emulator), 1);
+    let sent = token_requests(&emulator);
+    assert_eq!(
+        sent.last().unwrap().form_field("grant_type"),
+        Some("refresh_token")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_code_public_redeems_once_and_a_bad_code_is_invalid_grant() {
+    let emulator = emulator().await;
+    let redirect = "http://localhost:8400";
+    let code = authorization_code(&emulator, PUBLIC_APP, redirect).await;
+    let mut o = AuthorizationCodeCredentialOptions::default();
+    o.credential_options = options(&emulator);
+    let credential = AuthorizationCodeCredential::new(
+        &emulator.tenant_id(),
+        PUBLIC_APP,
+        code,
+        redirect,
+        Some(o.clone()),
+    )
+    .unwrap();
+    credential
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap();
+    credential
+        .get_token(
+            &["https://storage.azure.com/.default"],
+            TokenRequestOptions::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(code_requests(&emulator), 1);
+
+    let bad = AuthorizationCodeCredential::new(
+        &emulator.tenant_id(),
+        PUBLIC_APP,
+        "bogus-code-XYZZY",
+        redirect,
+        Some(o),
+    )
+    .unwrap();
+    let err = bad
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidGrant, "{err}");
+    assert!(!format!("{err} {err:?}").contains("XYZZY"));
+    // The code is spent: no second redemption is attempted.
+    let err = bad
+        .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AuthenticationRequired, "{err}");
 }
