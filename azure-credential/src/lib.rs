@@ -49,6 +49,8 @@ mod on_behalf_of;
 mod options;
 mod record;
 pub mod refresh;
+#[cfg(feature = "azure_core")]
+mod sdk;
 mod tenant;
 mod user;
 mod username_password;
