@@ -111,3 +111,57 @@ async fn device_code_credential_finds_the_recorded_account_and_its_refresh_token
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_record_names_the_same_account_as_azure_identitys_cache_and_reads_back() {
+    let emulator = entra_emulator::Emulator::start(entra_emulator::StartOptions {
+        auto_approve_device_codes: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut o = DeviceCodeCredentialOptions::default();
+    o.credential_options = options(&emulator);
+    o.client_id = Some(PUBLIC_APP.to_owned());
+    o.tenant_id = Some(emulator.tenant_id());
+    o.prompt_callback = Some(std::sync::Arc::new(
+        |_: &azure_credential::DeviceCodeInfo| {},
+    ));
+    let credential = DeviceCodeCredential::new(Some(o)).unwrap();
+    let record = credential
+        .authenticate(&[GRAPH_DEFAULT], None)
+        .await
+        .unwrap();
+    let recorded =
+        TokenCache::from_json(&std::fs::read(wire("azid_device_code.cache.json")).unwrap())
+            .unwrap();
+    let account = recorded.accounts()[0].clone();
+    assert_eq!(record.home_account_id, account.home_account_id.as_str());
+    assert_eq!(record.tenant_id, account.realm.or_empty());
+    assert_eq!(record.username, account.username.or_empty());
+    // azure-identity's format: the five camelCase members and version "1.0".
+    let json: serde_json::Value = serde_json::from_str(&record.serialize()).unwrap();
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "authority",
+            "clientId",
+            "homeAccountId",
+            "tenantId",
+            "username",
+            "version"
+        ]
+    );
+    assert_eq!(json["version"], "1.0");
+    assert_eq!(
+        AuthenticationRecord::deserialize(&record.serialize()).unwrap(),
+        record
+    );
+}
