@@ -554,3 +554,38 @@ async fn authorization_code_public_redeems_once_and_a_bad_code_is_invalid_grant(
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::AuthenticationRequired, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_identity_from_app_service_variables_by_object_and_resource_id() {
+    let emulator = emulator().await;
+    let mut o = ManagedIdentityCredentialOptions::default();
+    o.credential_options = options(&emulator);
+    o.credential_options.env = azure_credential::Env::from_pairs([
+        (
+            "IDENTITY_ENDPOINT",
+            format!("{}/msi/token", emulator.authority_host()),
+        ),
+        (
+            "IDENTITY_HEADER",
+            entra_emulator::APP_SERVICE_IDENTITY_HEADER.to_owned(),
+        ),
+    ]);
+    for id in [
+        UserAssignedId::ObjectId("00000000-0000-0000-0000-0000000007a1".into()),
+        UserAssignedId::ResourceId("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/emulator-uami".into()),
+    ] {
+        let mut o = o.clone();
+        o.user_assigned_id = Some(id);
+        let credential = ManagedIdentityCredential::new(Some(o)).unwrap();
+        assert!(format!("{credential:?}").contains("AppService"));
+        let token = credential
+            .get_token(&[ARM_DEFAULT], TokenRequestOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(azp(token.token.expose()), USER_MI);
+    }
+    assert!(
+        emulator.requests().iter().all(|r| r.path == "/msi/token"),
+        "the App Service endpoint only"
+    );
+}
