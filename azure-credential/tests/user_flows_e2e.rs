@@ -195,9 +195,13 @@ fn browser_options(
 async fn interactive_browser_signs_in_with_the_hint_then_serves_silently() {
     let emulator = emulator().await;
     let opened = Arc::new(Mutex::new(Vec::new()));
-    let credential =
-        InteractiveBrowserCredential::new(Some(browser_options(&emulator, opened.clone())))
-            .unwrap();
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut o = browser_options(&emulator, opened.clone());
+    o.redirect_port = Some(port);
+    let credential = InteractiveBrowserCredential::new(Some(o)).unwrap();
     let record = credential
         .authenticate(&[GRAPH_DEFAULT], None)
         .await
@@ -210,6 +214,12 @@ async fn interactive_browser_signs_in_with_the_hint_then_serves_silently() {
         .unwrap()
         .1;
     assert_eq!(hint, USERNAME);
+    let redirect = url
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .unwrap()
+        .1;
+    assert_eq!(redirect, format!("http://localhost:{port}"));
     credential
         .get_token(&[GRAPH_DEFAULT], TokenRequestOptions::default())
         .await
