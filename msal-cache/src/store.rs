@@ -43,6 +43,16 @@ fn at_partition(at: &AccessToken) -> Option<u64> {
     })
 }
 
+/// The scope index keys of an access token: one per scope other than the reserved ones,
+/// within its partition. Scope sets of one identity never intersect after the duplicate-scope
+/// cleanup, so a key leads to about one entry however many resources the partition holds.
+fn at_scopes(at: &AccessToken, sink: &mut dyn FnMut(u64)) {
+    let partition = at_partition_key(at);
+    for scope in at.scopes().filter(|s| !query::is_reserved(s)) {
+        sink(hash::within(partition, scope));
+    }
+}
+
 fn at_subject_env(at: &AccessToken) -> Option<u64> {
     Some(hash::parts(&[
         at.home_account_id(),
@@ -132,7 +142,7 @@ pub(crate) struct Store {
 impl Default for Store {
     fn default() -> Self {
         Self {
-            access_tokens: Section::new(&[at_partition, at_subject_env]),
+            access_tokens: Section::with_multi(&[at_partition, at_subject_env], at_scopes),
             refresh_tokens: Section::new(&[rt_client, rt_family, rt_account]),
             id_tokens: Section::new(&[idt_home]),
             accounts: Section::new(&[account_home]),
@@ -231,8 +241,20 @@ impl Store {
     pub(crate) fn add_access_token(&mut self, at: AccessToken) -> Arc<str> {
         let mut reuse: Option<Arc<str>> = None;
         let mut doomed: Vec<Arc<str>> = Vec::new();
-        let hash = at_partition(&at).unwrap_or_default();
-        for (k, old) in self.access_tokens.bucket(AT_PARTITION, hash) {
+        let partition = at_partition_key(&at);
+        // Only tokens sharing a (non-reserved) scope can be superseded: look them up by
+        // scope instead of scanning the partition.
+        let candidates = at
+            .scopes()
+            .filter(|s| !query::is_reserved(s))
+            .flat_map(|scope| {
+                self.access_tokens
+                    .multi_bucket(hash::within(partition, scope))
+            });
+        for (k, old) in candidates {
+            if doomed.contains(k) {
+                continue;
+            }
             let same_identity = old
                 .home_account_id()
                 .eq_ignore_ascii_case(at.home_account_id())
