@@ -121,6 +121,9 @@ mod tests {
         let group = parts(&["client", "realm"]);
         assert_eq!(within(group, "User.Read"), within(group, "user.read"));
         assert_ne!(within(group, "user.read"), within(group, "mail.read"));
-        assert_ne!(within(group, "user.read"), within(parts(&["other"]), "user.read"));
+        assert_ne!(
+            within(group, "user.read"),
+            within(parts(&["other"]), "user.read")
+        );
     }
 }

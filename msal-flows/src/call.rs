@@ -177,8 +177,10 @@ where
                 request: RequestContext::new(correlation_id.clone()),
                 options: options.clone(),
             };
-            Box::pin(run(ctx).instrument(span.clone()))
-                .await
+            // Its own statement: a temporary of the awaiting statement would keep a slot of
+            // the flow future's size in this future.
+            let flow = Box::pin(run(ctx).instrument(span.clone()));
+            flow.await
                 .map_err(|error| error.correlation_id(correlation_id))
         }
     };
@@ -216,6 +218,32 @@ mod tests {
             let parsed = uuid::Uuid::parse_str(id).unwrap();
             assert_eq!(parsed.get_version_num(), 4);
         }
+    }
+
+    #[test]
+    fn the_acquisition_future_stays_small_whatever_the_flow_holds() {
+        let app = crate::PublicClientApplication::builder("client")
+            .build()
+            .unwrap();
+        let config = app.config();
+        let options = CallOptions::new();
+        let big = [0u8; 16 * 1024];
+        let future = instrumented_or_cached(
+            config,
+            "test",
+            &options,
+            None,
+            || None,
+            |_ctx| async move {
+                std::hint::black_box(&big);
+                Err(msal_core::Error::new(msal_core::ErrorKind::Cache, "x"))
+            },
+        );
+        assert!(
+            std::mem::size_of_val(&future) < 1024,
+            "{}",
+            std::mem::size_of_val(&future)
+        );
     }
 
     #[test]

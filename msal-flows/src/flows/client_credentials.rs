@@ -35,8 +35,14 @@ impl AppCore {
             return None;
         }
         let resolved = self.resolved_fresh()?;
-        match lookup_access_token(self, Subject::App, &resolved.tenant, scopes, None, String::new())
-        {
+        match lookup_access_token(
+            self,
+            Subject::App,
+            &resolved.tenant,
+            scopes,
+            None,
+            String::new(),
+        ) {
             CacheLookup::Fresh(hit) => Some(hit),
             CacheLookup::Aging(_) | CacheLookup::Miss => None,
         }
