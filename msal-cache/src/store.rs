@@ -386,3 +386,68 @@ impl Store {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{AccessTokenQuery, Subject, TokenCache, TokenResponseEvent};
+    use msal_core::Secret;
+
+    fn app_token(cache: &TokenCache, scopes: &[&str], secret: &str) {
+        let mut e = TokenResponseEvent::new("client", "login.microsoftonline.com", "tenant", 100);
+        e.scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+        e.access_token = Some(Secret::new(secret));
+        e.expires_in = Some(3600);
+        cache.write_response(&e);
+    }
+
+    fn find(cache: &TokenCache, scopes: &[&str]) -> Option<String> {
+        let q = AccessTokenQuery::new(
+            Subject::App,
+            "login.windows.net",
+            "client",
+            "tenant",
+            scopes,
+        );
+        cache
+            .find_access_token(&q)
+            .map(|at| at.secret.expose().to_owned())
+    }
+
+    #[test]
+    fn many_resources_in_one_tenant_are_each_found_by_scope() {
+        let cache = TokenCache::new();
+        for i in 0..500 {
+            app_token(&cache, &[&format!("api://r{i}/.default")], &format!("s{i}"));
+        }
+        assert_eq!(cache.access_tokens().len(), 500);
+        assert_eq!(
+            find(&cache, &["API://R321/.DEFAULT"]).as_deref(),
+            Some("s321")
+        );
+        assert_eq!(find(&cache, &["api://r500/.default"]), None);
+    }
+
+    #[test]
+    fn a_write_supersedes_only_tokens_sharing_a_scope_found_through_the_scope_index() {
+        let cache = TokenCache::new();
+        app_token(&cache, &["a", "b"], "ab");
+        app_token(&cache, &["c"], "c");
+        app_token(&cache, &["B", "d"], "bd");
+        assert_eq!(find(&cache, &["a"]), None);
+        assert_eq!(find(&cache, &["b", "d"]).as_deref(), Some("bd"));
+        assert_eq!(find(&cache, &["c"]).as_deref(), Some("c"));
+        assert_eq!(cache.access_tokens().len(), 2);
+    }
+
+    #[test]
+    fn a_token_is_removed_from_the_scope_index_with_its_entry() {
+        let cache = TokenCache::new();
+        app_token(&cache, &["x", "y"], "xy");
+        let Some(at) = cache.access_tokens().pop() else {
+            panic!("the token was stored");
+        };
+        assert!(cache.remove_access_token(&at));
+        assert_eq!(find(&cache, &["y"]), None);
+        assert_eq!(find(&cache, &["openid"]), None);
+    }
+}
