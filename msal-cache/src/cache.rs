@@ -10,7 +10,7 @@ use crate::field::Time;
 use crate::query::AccessTokenQuery;
 use crate::store::{self, Change, Store};
 use crate::write::{self, TokenResponseEvent};
-use crate::{document, env, hash};
+use crate::{document, env, hash, query};
 
 /// The MSAL unified token cache in memory.
 ///
@@ -116,11 +116,13 @@ impl TokenCache {
     /// Looks only at the query's index partition, never at all tokens.
     pub fn find_access_token(&self, query: &AccessTokenQuery<'_>) -> Option<Arc<AccessToken>> {
         let store = self.read();
+        let partition = query.partition();
+        let candidates = match query.scope_key(partition) {
+            Some(key) => store.access_tokens.multi_bucket(key),
+            None => store.access_tokens.bucket(store::AT_PARTITION, partition),
+        };
         let mut best: Option<&Arc<AccessToken>> = None;
-        for (_, at) in store
-            .access_tokens
-            .bucket(store::AT_PARTITION, query.partition())
-        {
+        for (_, at) in candidates {
             if query.matches(at) && best.is_none_or(|b| expiry(b) < expiry(at)) {
                 best = Some(at);
             }
@@ -383,9 +385,15 @@ impl TokenCache {
     /// whether it was there. The entry is found through the index, by its secret.
     pub fn remove_access_token(&self, at: &AccessToken) -> bool {
         let mut store = self.write();
-        let key = store
-            .access_tokens
-            .bucket(store::AT_PARTITION, store::at_partition_key(at))
+        let partition = store::at_partition_key(at);
+        let scope = at.scopes().find(|s| !query::is_reserved(s));
+        let candidates = match scope {
+            Some(scope) => store
+                .access_tokens
+                .multi_bucket(hash::within(partition, scope)),
+            None => store.access_tokens.bucket(store::AT_PARTITION, partition),
+        };
+        let key = candidates
             .iter()
             .find(|(_, e)| e.secret == at.secret && e.client_id == at.client_id)
             .map(|(k, _)| k.clone());

@@ -13,7 +13,17 @@ const FOLD: u64 = 0x2020_2020_2020_2020;
 /// Hashes the parts case-insensitively, eight bytes at a time, with each part's length mixed
 /// in so part boundaries count.
 pub(crate) fn parts(parts: &[&str]) -> u64 {
-    let mut h = SEED;
+    mix(fold(SEED, parts))
+}
+
+/// The key of `part` within the group whose key is `group` (a [`parts`] hash): one scope of
+/// an access token partition. Case-insensitive like [`parts`].
+pub(crate) fn within(group: u64, part: &str) -> u64 {
+    mix(fold(group ^ K, &[part]))
+}
+
+fn fold(seed: u64, parts: &[&str]) -> u64 {
+    let mut h = seed;
     for part in parts {
         let bytes = part.as_bytes();
         let mut chunks = bytes.chunks_exact(8);
@@ -30,7 +40,7 @@ pub(crate) fn parts(parts: &[&str]) -> u64 {
         h = step(h, u64::from_le_bytes(tail) | FOLD);
         h = step(h, bytes.len() as u64);
     }
-    mix(h)
+    h
 }
 
 fn step(h: u64, word: u64) -> u64 {
@@ -104,5 +114,16 @@ mod tests {
     fn hash_ignores_ascii_case_but_not_part_boundaries() {
         assert_eq!(parts(&["Ab", "c"]), parts(&["aB", "C"]));
         assert_ne!(parts(&["ab", "c"]), parts(&["a", "bc"]));
+    }
+
+    #[test]
+    fn key_within_a_group_ignores_ascii_case_and_depends_on_the_group() {
+        let group = parts(&["client", "realm"]);
+        assert_eq!(within(group, "User.Read"), within(group, "user.read"));
+        assert_ne!(within(group, "user.read"), within(group, "mail.read"));
+        assert_ne!(
+            within(group, "user.read"),
+            within(parts(&["other"]), "user.read")
+        );
     }
 }

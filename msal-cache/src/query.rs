@@ -107,6 +107,16 @@ impl<'a> AccessTokenQuery<'a> {
         }
     }
 
+    /// The scope index key to look in: the first requested scope that is not reserved,
+    /// within the partition. `None` when every requested scope is reserved (then every
+    /// entry of the partition is a candidate).
+    pub(crate) fn scope_key(&self, partition: u64) -> Option<u64> {
+        self.scopes
+            .iter()
+            .find(|s| !is_reserved(s))
+            .map(|scope| hash::within(partition, scope))
+    }
+
     /// Whether `at` answers this query.
     pub(crate) fn matches(&self, at: &AccessToken) -> bool {
         let subject_ok = match (self.subject, at.user_assertion_hash()) {
@@ -164,7 +174,7 @@ pub(crate) fn same_scopes(a: &AccessToken, b: &AccessToken) -> bool {
     a_in_b && b_in_a
 }
 
-fn is_reserved(scope: &str) -> bool {
+pub(crate) fn is_reserved(scope: &str) -> bool {
     RESERVED_SCOPES
         .iter()
         .any(|r| r.eq_ignore_ascii_case(scope))

@@ -9,6 +9,9 @@ use crate::hash::{BuildKeyHasher, BuildPassThrough};
 /// How an index derives its key from an entry (`None`: the entry is not in this index).
 pub(crate) type Indexer<T> = fn(&T) -> Option<u64>;
 
+/// How a multi-key index derives its keys from an entry (any number, passed to the sink).
+pub(crate) type MultiIndexer<T> = fn(&T, &mut dyn FnMut(u64));
+
 /// An entry with the map key it is stored under.
 pub(crate) type Slot<T> = (Arc<str>, Arc<T>);
 
@@ -67,6 +70,9 @@ pub(crate) struct Section<T: 'static> {
     entries: HashMap<Arc<str>, (Arc<T>, Option<Span>), BuildKeyHasher>,
     indexers: &'static [Indexer<T>],
     indexes: Vec<HashMap<u64, Bucket<T>, BuildPassThrough>>,
+    /// An index where an entry has several keys (access tokens: one per scope).
+    multi: Option<MultiIndexer<T>>,
+    multi_index: HashMap<u64, Bucket<T>, BuildPassThrough>,
 }
 
 impl<T: 'static> Clone for Section<T> {
@@ -75,6 +81,8 @@ impl<T: 'static> Clone for Section<T> {
             entries: self.entries.clone(),
             indexers: self.indexers,
             indexes: self.indexes.clone(),
+            multi: self.multi,
+            multi_index: self.multi_index.clone(),
         }
     }
 }
@@ -85,7 +93,23 @@ impl<T: 'static> Section<T> {
             entries: HashMap::default(),
             indexers,
             indexes: indexers.iter().map(|_| HashMap::default()).collect(),
+            multi: None,
+            multi_index: HashMap::default(),
         }
+    }
+
+    /// A section with the single-key `indexers` and one multi-key index.
+    pub(crate) fn with_multi(indexers: &'static [Indexer<T>], multi: MultiIndexer<T>) -> Self {
+        Self {
+            multi: Some(multi),
+            ..Self::new(indexers)
+        }
+    }
+
+    /// The candidates of the multi-key index under `hash` (to be checked field by field;
+    /// an entry may appear twice when two of its keys collide).
+    pub(crate) fn multi_bucket(&self, hash: u64) -> &[Slot<T>] {
+        self.multi_index.get(&hash).map_or(&[], Bucket::as_slice)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -106,6 +130,9 @@ impl<T: 'static> Section<T> {
         self.entries.reserve(n);
         for index in &mut self.indexes {
             index.reserve(n);
+        }
+        if self.multi.is_some() {
+            self.multi_index.reserve(n);
         }
     }
 
@@ -154,6 +181,18 @@ impl<T: 'static> Section<T> {
                 }
             }
         }
+        if let Some(multi) = self.multi {
+            let index = &mut self.multi_index;
+            multi(&entry, &mut |hash| {
+                let slot = (key.clone(), entry.clone());
+                match index.entry(hash) {
+                    Entry::Occupied(mut bucket) => bucket.get_mut().push(slot),
+                    Entry::Vacant(vacant) => {
+                        vacant.insert(Bucket::One(slot));
+                    }
+                }
+            });
+        }
         old
     }
 
@@ -171,6 +210,14 @@ impl<T: 'static> Section<T> {
             if index.get_mut(&hash).is_some_and(|b| b.remove(key)) {
                 index.remove(&hash);
             }
+        }
+        if let Some(multi) = self.multi {
+            let index = &mut self.multi_index;
+            multi(entry, &mut |hash| {
+                if index.get_mut(&hash).is_some_and(|b| b.remove(key)) {
+                    index.remove(&hash);
+                }
+            });
         }
     }
 }

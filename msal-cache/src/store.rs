@@ -43,6 +43,16 @@ fn at_partition(at: &AccessToken) -> Option<u64> {
     })
 }
 
+/// The scope index keys of an access token: one per scope other than the reserved ones,
+/// within its partition. Scope sets of one identity never intersect after the duplicate-scope
+/// cleanup, so a key leads to about one entry however many resources the partition holds.
+fn at_scopes(at: &AccessToken, sink: &mut dyn FnMut(u64)) {
+    let partition = at_partition_key(at);
+    for scope in at.scopes().filter(|s| !query::is_reserved(s)) {
+        sink(hash::within(partition, scope));
+    }
+}
+
 fn at_subject_env(at: &AccessToken) -> Option<u64> {
     Some(hash::parts(&[
         at.home_account_id(),
@@ -132,7 +142,7 @@ pub(crate) struct Store {
 impl Default for Store {
     fn default() -> Self {
         Self {
-            access_tokens: Section::new(&[at_partition, at_subject_env]),
+            access_tokens: Section::with_multi(&[at_partition, at_subject_env], at_scopes),
             refresh_tokens: Section::new(&[rt_client, rt_family, rt_account]),
             id_tokens: Section::new(&[idt_home]),
             accounts: Section::new(&[account_home]),
@@ -231,8 +241,20 @@ impl Store {
     pub(crate) fn add_access_token(&mut self, at: AccessToken) -> Arc<str> {
         let mut reuse: Option<Arc<str>> = None;
         let mut doomed: Vec<Arc<str>> = Vec::new();
-        let hash = at_partition(&at).unwrap_or_default();
-        for (k, old) in self.access_tokens.bucket(AT_PARTITION, hash) {
+        let partition = at_partition_key(&at);
+        // Only tokens sharing a (non-reserved) scope can be superseded: look them up by
+        // scope instead of scanning the partition.
+        let candidates = at
+            .scopes()
+            .filter(|s| !query::is_reserved(s))
+            .flat_map(|scope| {
+                self.access_tokens
+                    .multi_bucket(hash::within(partition, scope))
+            });
+        for (k, old) in candidates {
+            if doomed.contains(k) {
+                continue;
+            }
             let same_identity = old
                 .home_account_id()
                 .eq_ignore_ascii_case(at.home_account_id())
@@ -362,5 +384,70 @@ impl Store {
             })
             .map(|(k, _)| k.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{AccessTokenQuery, Subject, TokenCache, TokenResponseEvent};
+    use msal_core::Secret;
+
+    fn app_token(cache: &TokenCache, scopes: &[&str], secret: &str) {
+        let mut e = TokenResponseEvent::new("client", "login.microsoftonline.com", "tenant", 100);
+        e.scopes = scopes.iter().map(|s| (*s).to_owned()).collect();
+        e.access_token = Some(Secret::new(secret));
+        e.expires_in = Some(3600);
+        cache.write_response(&e);
+    }
+
+    fn find(cache: &TokenCache, scopes: &[&str]) -> Option<String> {
+        let q = AccessTokenQuery::new(
+            Subject::App,
+            "login.windows.net",
+            "client",
+            "tenant",
+            scopes,
+        );
+        cache
+            .find_access_token(&q)
+            .map(|at| at.secret.expose().to_owned())
+    }
+
+    #[test]
+    fn many_resources_in_one_tenant_are_each_found_by_scope() {
+        let cache = TokenCache::new();
+        for i in 0..500 {
+            app_token(&cache, &[&format!("api://r{i}/.default")], &format!("s{i}"));
+        }
+        assert_eq!(cache.access_tokens().len(), 500);
+        assert_eq!(
+            find(&cache, &["API://R321/.DEFAULT"]).as_deref(),
+            Some("s321")
+        );
+        assert_eq!(find(&cache, &["api://r500/.default"]), None);
+    }
+
+    #[test]
+    fn a_write_supersedes_only_tokens_sharing_a_scope_found_through_the_scope_index() {
+        let cache = TokenCache::new();
+        app_token(&cache, &["a", "b"], "ab");
+        app_token(&cache, &["c"], "c");
+        app_token(&cache, &["B", "d"], "bd");
+        assert_eq!(find(&cache, &["a"]), None);
+        assert_eq!(find(&cache, &["b", "d"]).as_deref(), Some("bd"));
+        assert_eq!(find(&cache, &["c"]).as_deref(), Some("c"));
+        assert_eq!(cache.access_tokens().len(), 2);
+    }
+
+    #[test]
+    fn a_token_is_removed_from_the_scope_index_with_its_entry() {
+        let cache = TokenCache::new();
+        app_token(&cache, &["x", "y"], "xy");
+        let Some(at) = cache.access_tokens().pop() else {
+            panic!("the token was stored");
+        };
+        assert!(cache.remove_access_token(&at));
+        assert_eq!(find(&cache, &["y"]), None);
+        assert_eq!(find(&cache, &["openid"]), None);
     }
 }

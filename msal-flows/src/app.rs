@@ -71,14 +71,8 @@ impl AppCore {
     /// The authority's endpoints: resolved once per process (the global resolver), then
     /// kept by this application for the resolution lifetime.
     pub(crate) async fn resolve(&self, ctx: &CallContext) -> Result<Arc<ResolvedAuthority>> {
-        if let Some((at, resolved)) = self
-            .resolved
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            && at.elapsed() < RESOLUTION_TTL
-        {
-            return Ok(resolved.clone());
+        if let Some(resolved) = self.resolved_fresh() {
+            return Ok(resolved);
         }
         let resolved = AuthorityResolver::global()
             .resolve(
@@ -94,6 +88,17 @@ impl AppCore {
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), resolved.clone()));
         Ok(resolved)
+    }
+
+    /// The endpoints this application resolved, while their resolution lifetime lasts
+    /// (no request; the cache hit path uses it without awaiting).
+    pub(crate) fn resolved_fresh(&self) -> Option<Arc<ResolvedAuthority>> {
+        self.resolved
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < RESOLUTION_TTL)
+            .map(|(_, resolved)| resolved.clone())
     }
 
     /// The claims to send: the challenge merged with the client capabilities.

@@ -52,6 +52,11 @@ impl AppTokenCache {
         }
     }
 
+    /// Whether lookups need no reload first (an in-memory cache).
+    pub(crate) fn is_in_memory(&self) -> bool {
+        matches!(self, AppTokenCache::InMemory(_))
+    }
+
     /// Reloads the persisted copy when it changed (nothing for an in-memory cache).
     pub(crate) async fn load(&self) -> Result<()> {
         match self {

@@ -104,9 +104,10 @@ pub(crate) fn new_correlation_id() -> String {
         (hi, after.1.wrapping_add(d))
     });
     let bytes = ((u128::from(hi) << 64) | u128::from(lo)).to_le_bytes();
-    uuid::Builder::from_random_bytes(bytes)
-        .into_uuid()
-        .to_string()
+    let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    // Encoded into a stack buffer: one allocation, no formatting machinery.
+    let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid.hyphenated().encode_lower(&mut text).to_owned()
 }
 
 /// Runs one acquisition inside its tracing span: the span carries the flow, the authority,
@@ -123,11 +124,32 @@ where
     F: FnOnce(CallContext) -> Fut,
     Fut: Future<Output = Result<AuthenticationResult>>,
 {
-    let correlation_id = options
-        .correlation_id
-        .clone()
-        .filter(|id| !id.trim().is_empty())
-        .unwrap_or_else(new_correlation_id);
+    instrumented_or_cached(config, flow, options, username, || None, run).await
+}
+
+/// [`instrumented`] with a synchronous cache hit path tried first: `cached` runs inside the
+/// span (entered, not awaited) and, when it returns a result, `run` is never called.
+///
+/// The flow future `run` builds (several kilobytes: it holds the whole network path) is
+/// boxed, so the future of this function stays small: on a cache hit nothing that large is
+/// created or moved. The duration is measured only when a subscriber listens to the span.
+pub(crate) async fn instrumented_or_cached<C, F, Fut>(
+    config: &AppConfig,
+    flow: &'static str,
+    options: &CallOptions,
+    username: Option<&str>,
+    cached: C,
+    run: F,
+) -> Result<AuthenticationResult>
+where
+    C: FnOnce() -> Option<AuthenticationResult>,
+    F: FnOnce(CallContext) -> Fut,
+    Fut: Future<Output = Result<AuthenticationResult>>,
+{
+    let correlation_id = match options.correlation_id.as_deref() {
+        Some(id) if !id.trim().is_empty() => id.to_owned(),
+        _ => new_correlation_id(),
+    };
     let span = tracing::info_span!(
         "msal.acquire_token",
         flow,
@@ -138,23 +160,38 @@ where
         duration_ms = Empty,
     );
     if config.enable_pii_logging
+        && !span.is_disabled()
         && let Some(name) = username
     {
         span.record("username", name);
     }
-    let ctx = CallContext {
-        request: RequestContext::new(correlation_id.clone()),
-        options: options.clone(),
+    let started = (!span.is_disabled()).then(Instant::now);
+    let hit = span.in_scope(cached);
+    let outcome = match hit {
+        Some(mut result) => {
+            result.correlation_id = correlation_id;
+            Ok(result)
+        }
+        None => {
+            let ctx = CallContext {
+                request: RequestContext::new(correlation_id.clone()),
+                options: options.clone(),
+            };
+            // Its own statement: a temporary of the awaiting statement would keep a slot of
+            // the flow future's size in this future.
+            let flow = Box::pin(run(ctx).instrument(span.clone()));
+            flow.await
+                .map_err(|error| error.correlation_id(correlation_id))
+        }
     };
-    let started = Instant::now();
-    let outcome = run(ctx).instrument(span.clone()).await;
-    let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    span.record("duration_ms", elapsed);
-    match outcome {
+    if let Some(started) = started {
+        let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("duration_ms", elapsed);
+    }
+    match &outcome {
         Ok(result) => {
             span.record("token_source", result.token_source.as_str());
             tracing::debug!(parent: &span, token_source = result.token_source.as_str(), "token acquired");
-            Ok(result)
         }
         Err(error) => {
             tracing::debug!(
@@ -163,9 +200,9 @@ where
                 codes = ?error.aadsts_codes(),
                 "token acquisition failed"
             );
-            Err(error.correlation_id(correlation_id))
         }
     }
+    outcome
 }
 
 #[cfg(test)]
@@ -181,6 +218,32 @@ mod tests {
             let parsed = uuid::Uuid::parse_str(id).unwrap();
             assert_eq!(parsed.get_version_num(), 4);
         }
+    }
+
+    #[test]
+    fn the_acquisition_future_stays_small_whatever_the_flow_holds() {
+        let app = crate::PublicClientApplication::builder("client")
+            .build()
+            .unwrap();
+        let config = app.config();
+        let options = CallOptions::new();
+        let big = [0u8; 16 * 1024];
+        let future = instrumented_or_cached(
+            config,
+            "test",
+            &options,
+            None,
+            || None,
+            |_ctx| async move {
+                std::hint::black_box(&big);
+                Err(msal_core::Error::new(msal_core::ErrorKind::Cache, "x"))
+            },
+        );
+        assert!(
+            std::mem::size_of_val(&future) < 1024,
+            "{}",
+            std::mem::size_of_val(&future)
+        );
     }
 
     #[test]

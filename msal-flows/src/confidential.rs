@@ -6,7 +6,7 @@ use msal_core::Result;
 
 use crate::app::AppCore;
 use crate::builder::ConfidentialClientApplicationBuilder;
-use crate::call::{CallOptions, instrumented};
+use crate::call::{CallOptions, instrumented, instrumented_or_cached};
 use crate::result::AuthenticationResult;
 use crate::shared::shared_methods;
 
@@ -42,11 +42,12 @@ impl ConfidentialClientApplication {
         scopes: &[&str],
         options: &CallOptions,
     ) -> Result<AuthenticationResult> {
-        instrumented(
+        instrumented_or_cached(
             &self.core.config,
             "client_credentials",
             options,
             None,
+            || self.core.client_credentials_cached(scopes, options),
             |ctx| async move { self.core.client_credentials(scopes, &ctx).await },
         )
         .await

@@ -29,11 +29,12 @@ macro_rules! shared_methods {
                 account: &$crate::result::Account,
                 options: &$crate::call::CallOptions,
             ) -> msal_core::Result<$crate::result::AuthenticationResult> {
-                $crate::call::instrumented(
+                $crate::call::instrumented_or_cached(
                     &self.core.config,
                     "silent",
                     options,
                     account.username.as_deref(),
+                    || self.core.silent_cached(scopes, account, options),
                     |ctx| async move { self.core.silent(scopes, account, &ctx).await },
                 )
                 .await

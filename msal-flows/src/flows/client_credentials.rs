@@ -6,12 +6,48 @@ use msal_core::oauth2::{Grant, Scopes, TokenRequest};
 use msal_core::{Error, ErrorKind, Result};
 
 use crate::app::{AppCore, StoreParams};
-use crate::call::CallContext;
+use crate::call::{CallContext, CallOptions};
 use crate::flows::silent::{CacheLookup, lookup_access_token};
 use crate::result::AuthenticationResult;
 use crate::single_flight::flight_key;
 
 impl AppCore {
+    /// The cache hit path of `acquire_token_for_client`, without awaiting or allocating for
+    /// the scopes: a fresh cached token of an in-memory cache, once the authority is
+    /// resolved. `None` sends the call down [`client_credentials`](Self::client_credentials),
+    /// which looks again and does everything else (checks and their errors, a persisted
+    /// cache's reload, the grant). The correlation id is left empty for the caller to fill.
+    pub(crate) fn client_credentials_cached(
+        &self,
+        scopes: &[&str],
+        options: &CallOptions,
+    ) -> Option<AuthenticationResult> {
+        let valid = !scopes.is_empty()
+            && scopes
+                .iter()
+                .all(|s| !s.is_empty() && !s.contains(char::is_whitespace));
+        if !valid
+            || self.credential.is_none()
+            || options.force_refresh
+            || options.claims.is_some()
+            || !self.cache.is_in_memory()
+        {
+            return None;
+        }
+        let resolved = self.resolved_fresh()?;
+        match lookup_access_token(
+            self,
+            Subject::App,
+            &resolved.tenant,
+            scopes,
+            None,
+            String::new(),
+        ) {
+            CacheLookup::Fresh(hit) => Some(hit),
+            CacheLookup::Aging(_) | CacheLookup::Miss => None,
+        }
+    }
+
     /// Acquires an app token: a cached one (5-minute buffer), else the grant, shared by
     /// concurrent identical requests; an aging token (`refresh_on` passed) is refreshed and
     /// returned when the refresh fails.
@@ -42,7 +78,8 @@ impl AppCore {
             if challenge.is_some() {
                 return CacheLookup::Miss;
             }
-            lookup_access_token(self, Subject::App, &resolved.tenant, &wanted, None, ctx)
+            let id = ctx.correlation_id().to_owned();
+            lookup_access_token(self, Subject::App, &resolved.tenant, &wanted, None, id)
         };
         let aging = match lookup() {
             CacheLookup::Fresh(hit) => return Ok(hit),

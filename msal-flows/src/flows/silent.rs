@@ -9,7 +9,7 @@ use msal_core::oauth2::{AnchorMailbox, Grant, Scopes, TokenRequest};
 use msal_core::{Error, ErrorKind, Result};
 
 use crate::app::{AppCore, StoreParams};
-use crate::call::CallContext;
+use crate::call::{CallContext, CallOptions};
 use crate::result::{Account, AuthenticationResult, TokenSource, from_unix, now_unix};
 use crate::single_flight::flight_key;
 
@@ -29,14 +29,15 @@ pub(crate) enum CacheLookup {
     Miss,
 }
 
-/// Looks up an access token for `subject` in `realm` with the expiry buffer.
+/// Looks up an access token for `subject` in `realm` with the expiry buffer; a result carries
+/// `correlation_id`.
 pub(crate) fn lookup_access_token(
     core: &AppCore,
     subject: Subject<'_>,
     realm: &str,
     scopes: &[&str],
     account: Option<&Account>,
-    ctx: &CallContext,
+    correlation_id: String,
 ) -> CacheLookup {
     let now = now_unix();
     let query = AccessTokenQuery::new(
@@ -61,7 +62,7 @@ pub(crate) fn lookup_access_token(
         id_token_claims: None,
         tenant_id: at.realm.get().map(str::to_owned),
         token_source: TokenSource::Cache,
-        correlation_id: ctx.correlation_id().to_owned(),
+        correlation_id,
     };
     match refresh_on {
         Some(r) if r < now => CacheLookup::Aging(result),
@@ -69,7 +70,42 @@ pub(crate) fn lookup_access_token(
     }
 }
 
+/// Whether a scope would be refused or decorated by `Scopes::for_user`.
+fn unusual_user_scope(scope: &str) -> bool {
+    scope.is_empty() || is_reserved(scope) || scope.contains(char::is_whitespace)
+}
+
 impl AppCore {
+    /// The cache hit path of `acquire_token_silent`, without awaiting: a fresh cached token
+    /// of an in-memory cache, once the authority is resolved. `None` sends the call down
+    /// [`silent`](Self::silent), which looks again and does everything else (a persisted
+    /// cache's reload, the refresh, the errors). The result's correlation id is left empty
+    /// for the caller to fill.
+    pub(crate) fn silent_cached(
+        &self,
+        scopes: &[&str],
+        account: &Account,
+        options: &CallOptions,
+    ) -> Option<AuthenticationResult> {
+        if options.force_refresh
+            || options.claims.is_some()
+            || !self.cache.is_in_memory()
+            || scopes.iter().any(|s| unusual_user_scope(s))
+        {
+            return None;
+        }
+        let resolved = self.resolved_fresh()?;
+        let realm = match (&account.tenant_id, self.config.authority.is_multi_tenant()) {
+            (Some(tid), true) => tid.as_str(),
+            _ => resolved.tenant.as_str(),
+        };
+        let subject = Subject::Account(&account.home_account_id);
+        match lookup_access_token(self, subject, realm, scopes, Some(account), String::new()) {
+            CacheLookup::Fresh(hit) => Some(hit),
+            CacheLookup::Aging(_) | CacheLookup::Miss => None,
+        }
+    }
+
     /// `acquire_token_silent` for a user account.
     pub(crate) async fn silent(
         &self,
@@ -77,10 +113,7 @@ impl AppCore {
         account: &Account,
         ctx: &CallContext,
     ) -> Result<AuthenticationResult> {
-        if scopes
-            .iter()
-            .any(|s| s.is_empty() || is_reserved(s) || s.contains(char::is_whitespace))
-        {
+        if scopes.iter().any(|s| unusual_user_scope(s)) {
             // Only to return its error; valid scopes skip the allocation on a cache hit.
             Scopes::for_user(scopes, false)?;
         }
@@ -95,7 +128,8 @@ impl AppCore {
         let aging = if bypass {
             None
         } else {
-            match lookup_access_token(self, subject, realm, scopes, Some(account), ctx) {
+            let id = ctx.correlation_id().to_owned();
+            match lookup_access_token(self, subject, realm, scopes, Some(account), id) {
                 CacheLookup::Fresh(hit) => return Ok(hit),
                 CacheLookup::Aging(hit) => Some(hit),
                 CacheLookup::Miss => None,
