@@ -1,0 +1,2 @@
+//! Coming next.
+fn main() {}
