@@ -9,8 +9,10 @@ use msal_core::{AccessTokenInfo, Error, ErrorKind, Result, TokenCredential, Toke
 use crate::azure_cli::{AzureCliCredential, AzureCliCredentialOptions};
 use crate::chained::run_chain;
 use crate::environment::{EnvironmentCredential, EnvironmentCredentialOptions};
+use crate::managed_identity::{ManagedIdentityCredential, ManagedIdentityCredentialOptions};
 use crate::options::CredentialOptions;
 use crate::workload_identity::{WorkloadIdentityCredential, WorkloadIdentityCredentialOptions};
+use msal_flows::UserAssignedId;
 
 /// The variable that narrows the chain: `dev`, `prod` or one credential's name.
 pub const AZURE_TOKEN_CREDENTIALS: &str = "AZURE_TOKEN_CREDENTIALS";
@@ -23,7 +25,7 @@ pub enum DefaultCredentialKind {
     Environment,
     /// [`WorkloadIdentityCredential`].
     WorkloadIdentity,
-    /// `ManagedIdentityCredential` (not built yet: its slot is empty).
+    /// [`ManagedIdentityCredential`](crate::ManagedIdentityCredential).
     ManagedIdentity,
     /// [`AzureCliCredential`].
     AzureCli,
@@ -97,7 +99,7 @@ pub struct DefaultAzureCredentialOptions {
     pub exclude_environment_credential: Option<bool>,
     /// Leave out [`WorkloadIdentityCredential`].
     pub exclude_workload_identity_credential: Option<bool>,
-    /// Leave out `ManagedIdentityCredential`.
+    /// Leave out [`ManagedIdentityCredential`](crate::ManagedIdentityCredential).
     pub exclude_managed_identity_credential: Option<bool>,
     /// Leave out [`AzureCliCredential`].
     pub exclude_cli_credential: Option<bool>,
@@ -107,6 +109,8 @@ pub struct DefaultAzureCredentialOptions {
     pub workload_identity_client_id: Option<String>,
     /// The managed identity's client id (default `AZURE_CLIENT_ID`).
     pub managed_identity_client_id: Option<String>,
+    /// The managed identity's IMDS token URL instead of the environment's (tests).
+    pub managed_identity_endpoint: Option<url::Url>,
     /// Options of the CLI credential (its `credential_options` are replaced by the above).
     pub azure_cli: AzureCliCredentialOptions,
 }
@@ -216,16 +220,25 @@ impl DefaultAzureCredential {
     }
 }
 
-/// The managed identity slot of the chain.
-///
-/// PART B: `ManagedIdentityCredential` is not built yet. When it is, construct it here from
-/// `options.credential_options` and `options.managed_identity_client_id` (default
-/// `AZURE_CLIENT_ID`) and return it; inside this chain its "no endpoint" failures must be
-/// [`ErrorKind::CredentialUnavailable`] so the chain moves on.
+/// The managed identity slot of the chain: system-assigned, or the user-assigned identity
+/// `managed_identity_client_id` (default `AZURE_CLIENT_ID`). Inside the chain an endpoint
+/// that does not answer is [`ErrorKind::CredentialUnavailable`], so the chain moves on.
 fn managed_identity(
-    _options: &DefaultAzureCredentialOptions,
+    options: &DefaultAzureCredentialOptions,
 ) -> Result<Option<Arc<dyn TokenCredential>>> {
-    Ok(None)
+    let common = &options.credential_options;
+    let client_id = options
+        .managed_identity_client_id
+        .clone()
+        .or_else(|| common.env.var("AZURE_CLIENT_ID"))
+        .filter(|id| !id.trim().is_empty());
+    let o = ManagedIdentityCredentialOptions {
+        credential_options: common.clone(),
+        user_assigned_id: client_id.map(UserAssignedId::ClientId),
+        endpoint: options.managed_identity_endpoint.clone(),
+        retry_policy: None,
+    };
+    Ok(Some(Arc::new(ManagedIdentityCredential::build(o, true)?)))
 }
 
 #[async_trait]
@@ -300,7 +313,10 @@ mod tests {
             ("AZURE_FEDERATED_TOKEN_FILE", "/nonexistent"),
         ];
         let all = DefaultAzureCredential::new(Some(options(&full))).unwrap();
-        assert_eq!(all.kinds(), [Environment, WorkloadIdentity, AzureCli]);
+        assert_eq!(
+            all.kinds(),
+            [Environment, WorkloadIdentity, ManagedIdentity, AzureCli]
+        );
         let mut env = full.to_vec();
         env.push((AZURE_TOKEN_CREDENTIALS, "dev"));
         let dev = DefaultAzureCredential::new(Some(options(&env))).unwrap();
@@ -310,10 +326,14 @@ mod tests {
         let both = DefaultAzureCredential::new(Some(o)).unwrap();
         assert_eq!(both.kinds(), [Environment, AzureCli]);
         let unconfigured = DefaultAzureCredential::new(Some(options(&[]))).unwrap();
-        assert_eq!(unconfigured.kinds(), [Environment, AzureCli]);
+        assert_eq!(
+            unconfigured.kinds(),
+            [Environment, ManagedIdentity, AzureCli]
+        );
         let mut none = options(&[]);
         none.exclude_environment_credential = Some(true);
         none.exclude_cli_credential = Some(true);
+        none.exclude_managed_identity_credential = Some(true);
         assert_eq!(
             DefaultAzureCredential::new(Some(none)).unwrap_err().kind(),
             ErrorKind::CredentialUnavailable

@@ -38,9 +38,13 @@ mod client_certificate;
 mod client_secret;
 mod confidential;
 mod default;
+mod device_code;
 mod env;
 mod environment;
 mod errors;
+mod interactive_browser;
+mod managed_identity;
+mod on_behalf_of;
 mod options;
 mod record;
 pub mod refresh;
@@ -58,8 +62,16 @@ pub use default::{
     AZURE_TOKEN_CREDENTIALS, DefaultAzureCredential, DefaultAzureCredentialOptions,
     DefaultCredentialKind, token_credentials_selection,
 };
+pub use device_code::{
+    DEVELOPER_SIGN_ON_CLIENT_ID, DeviceCodeCredential, DeviceCodeCredentialOptions, DeviceCodeInfo,
+    DeviceCodePrompt,
+};
 pub use env::Env;
 pub use environment::{EnvironmentCredential, EnvironmentCredentialOptions};
+pub use interactive_browser::{InteractiveBrowserCredential, InteractiveBrowserCredentialOptions};
+pub use managed_identity::{ManagedIdentityCredential, ManagedIdentityCredentialOptions};
+pub use msal_flows::{ClientCredential, RetryPolicy, UserAssignedId};
+pub use on_behalf_of::{OnBehalfOfCredential, OnBehalfOfCredentialOptions};
 pub use options::{
     AZURE_AUTHORITY_HOST, AuthorityHost, CredentialOptions, HttpSettings,
     TokenCachePersistenceOptions,
