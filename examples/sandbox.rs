@@ -81,7 +81,7 @@ impl HttpClient for CountingHttpClient {
 #[derive(Debug)]
 pub struct Sandbox {
     /// The emulator, in emulator mode.
-    pub emulator: Option<Emulator>,
+    pub emulator: Option<Arc<Emulator>>,
     /// The HTTP client every credential and application of the example uses.
     pub http: Arc<CountingHttpClient>,
 }
@@ -112,7 +112,7 @@ impl Sandbox {
         );
         let http = CountingHttpClient::new(emulator.ca_pem())?;
         Ok(Self {
-            emulator: Some(emulator),
+            emulator: Some(Arc::new(emulator)),
             http,
         })
     }
@@ -120,7 +120,7 @@ impl Sandbox {
     /// The emulator (emulator mode only).
     pub fn emu(&self) -> Result<&Emulator, BoxError> {
         self.emulator
-            .as_ref()
+            .as_deref()
             .ok_or_else(|| "this step needs the emulator".into())
     }
 
