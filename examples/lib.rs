@@ -14,6 +14,7 @@
 //! print results the same way in every example ([`print`]).
 
 pub mod args;
+pub mod browser;
 pub mod demo;
 pub mod print;
 pub mod sandbox;

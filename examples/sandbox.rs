@@ -52,6 +52,11 @@ impl CountingHttpClient {
         self.token_requests.load(Ordering::SeqCst)
     }
 
+    /// The underlying client, which counts nothing (for a browser's requests).
+    pub fn inner(&self) -> &ReqwestHttpClient {
+        &self.inner
+    }
+
     /// A snapshot of both counters, to compare after a call.
     pub fn counts(&self) -> (usize, usize) {
         (self.sent(), self.token_requests())
