@@ -33,10 +33,13 @@ async fn main() -> Result<(), BoxError> {
         Some(v) => (Sandbox::real()?, v[0].clone(), v[1].clone()),
         None => {
             // Poll every second instead of Entra's 5 s, so the example finishes quickly.
-            let mut config = EmulatorConfig::default();
-            config.device_code_interval_secs = 1;
-            let mut start = StartOptions::default();
-            start.config = config;
+            let start = StartOptions {
+                config: EmulatorConfig {
+                    device_code_interval_secs: 1,
+                    ..EmulatorConfig::default()
+                },
+                ..StartOptions::default()
+            };
             let sandbox = Sandbox::emulator_with(start).await?;
             let tenant = sandbox.tenant_id()?;
             let client_id = sandbox.app(EMULATOR_PUBLIC_APP)?.client_id;
