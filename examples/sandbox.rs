@@ -94,7 +94,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Real mode.
     pub fn real() -> Result<Self, BoxError> {
-        println!("Mode: real Microsoft Entra ID (the AZURE_* variables are set)");
+        println!("Mode: real Microsoft Entra ID (or the host's own endpoints), no emulator");
         Ok(Self {
             emulator: None,
             http: CountingHttpClient::new(None)?,
