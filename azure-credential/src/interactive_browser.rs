@@ -39,6 +39,8 @@ pub struct InteractiveBrowserCredentialOptions {
     pub open_browser: Option<OpenBrowser>,
     /// How long to wait for the user (default 5 minutes).
     pub timeout: Option<Duration>,
+    /// The loopback port of the redirect URI `http://localhost:{port}`; `None`: a free port.
+    pub redirect_port: Option<u16>,
 }
 
 impl std::fmt::Debug for InteractiveBrowserCredentialOptions {
@@ -49,6 +51,7 @@ impl std::fmt::Debug for InteractiveBrowserCredentialOptions {
             .field("tenant_id", &self.tenant_id)
             .field("custom_browser", &self.open_browser.is_some())
             .field("timeout", &self.timeout)
+            .field("redirect_port", &self.redirect_port)
             .finish_non_exhaustive()
     }
 }
@@ -56,8 +59,8 @@ impl std::fmt::Debug for InteractiveBrowserCredentialOptions {
 /// Signs a user in with the system browser (authorization code flow with PKCE, the redirect
 /// to `http://localhost:{random port}`). Later tokens come silently from the cache.
 ///
-/// The redirect port is chosen by the system: msal-flows binds a free loopback port, which
-/// the application's `http://localhost` redirect URI accepts.
+/// The redirect port is a free one chosen by the system (the application's
+/// `http://localhost` redirect URI accepts any port), or `redirect_port`.
 ///
 /// ```no_run
 /// use azure_credential::InteractiveBrowserCredential;
@@ -75,6 +78,7 @@ pub struct InteractiveBrowserCredential {
     login_hint: Option<String>,
     open_browser: Option<OpenBrowser>,
     timeout: Option<Duration>,
+    redirect_port: Option<u16>,
 }
 
 impl std::fmt::Debug for InteractiveBrowserCredential {
@@ -112,6 +116,7 @@ impl InteractiveBrowserCredential {
             login_hint: options.login_hint,
             open_browser: options.open_browser,
             timeout: options.timeout,
+            redirect_port: options.redirect_port,
         }))
     }
 
@@ -144,6 +149,9 @@ impl SignIn for InteractiveBrowserCredential {
             interactive = interactive.login_hint(hint.clone());
         }
         interactive.open_browser = self.open_browser.clone();
+        if let Some(port) = self.redirect_port {
+            interactive = interactive.port(port);
+        }
         if let Some(limit) = self.timeout {
             interactive = interactive.timeout(limit);
         }

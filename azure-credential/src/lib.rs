@@ -31,6 +31,7 @@
 //! Any other kind means it tried and failed.
 
 mod apps;
+mod authorization_code;
 mod azure_cli;
 mod chained;
 mod client_assertion;
@@ -48,11 +49,14 @@ mod on_behalf_of;
 mod options;
 mod record;
 pub mod refresh;
+#[cfg(feature = "azure_core")]
+mod sdk;
 mod tenant;
 mod user;
 mod username_password;
 mod workload_identity;
 
+pub use authorization_code::{AuthorizationCodeCredential, AuthorizationCodeCredentialOptions};
 pub use azure_cli::{AzureCliCredential, AzureCliCredentialOptions};
 pub use chained::ChainedTokenCredential;
 pub use client_assertion::{ClientAssertionCredential, ClientAssertionCredentialOptions};

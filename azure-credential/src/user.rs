@@ -1,5 +1,5 @@
-//! What every user credential shares (username/password today; device code, interactive
-//! browser next): a public client per (tenant, CAE), the account of the
+//! What every user credential shares (username/password, device code, interactive
+//! browser, public authorization code): a public client per (tenant, CAE), the account of the
 //! [`AuthenticationRecord`], silent acquisition first, `disable_automatic_authentication`,
 //! `authenticate`, tenant resolution and the refresh policy. A user credential only supplies
 //! its [`SignIn`] step.

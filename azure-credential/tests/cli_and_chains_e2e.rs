@@ -117,6 +117,12 @@ fn default_options(
     o.credential_options = options(emulator);
     o.credential_options.env = Env::from_pairs(env);
     o.azure_cli.program = az;
+    // No managed identity here: nothing listens on the discard port.
+    o.managed_identity_endpoint = Some(
+        "http://127.0.0.1:9/metadata/identity/oauth2/token"
+            .parse()
+            .unwrap(),
+    );
     o
 }
 
@@ -156,6 +162,7 @@ async fn default_falls_through_to_the_cli_and_sticks_to_it() {
         credential.kinds(),
         [
             DefaultCredentialKind::Environment,
+            DefaultCredentialKind::ManagedIdentity,
             DefaultCredentialKind::AzureCli
         ]
     );

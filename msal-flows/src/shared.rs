@@ -136,6 +136,34 @@ macro_rules! shared_methods {
                 .await
             }
 
+            /// Redeems an authorization code obtained by the caller's own redirect handling
+            /// (no [`AuthCodeFlow`](crate::AuthCodeFlow)): `redirect_uri` as sent to the
+            /// authorize endpoint, `code_verifier` when the code was requested with PKCE.
+            /// The id token's audience is checked; there is no state or nonce to check.
+            /// Errors: `InvalidGrant` when the code is rejected (used, expired, other
+            /// redirect URI).
+            pub async fn acquire_token_by_authorization_code(
+                &self,
+                scopes: &[&str],
+                code: msal_core::Secret,
+                redirect_uri: &str,
+                code_verifier: Option<msal_core::Secret>,
+                options: &$crate::call::CallOptions,
+            ) -> msal_core::Result<$crate::result::AuthenticationResult> {
+                $crate::call::instrumented(
+                    &self.core.config,
+                    "authorization_code",
+                    options,
+                    None,
+                    |ctx| async move {
+                        self.core
+                            .redeem_code(scopes, code, redirect_uri, code_verifier, &ctx)
+                            .await
+                    },
+                )
+                .await
+            }
+
             /// The signed-in users of this application's cloud, one per user.
             pub async fn get_accounts(&self) -> msal_core::Result<Vec<$crate::result::Account>> {
                 self.core.accounts().await

@@ -275,6 +275,44 @@ impl AppCore {
     }
 }
 
+impl AppCore {
+    /// Redeems a code obtained outside [`AuthCodeFlow`] (azure-identity's
+    /// `AuthorizationCodeCredential`): no state or nonce to check (the caller's redirect
+    /// handling did that), the PKCE verifier only when the code was requested with one. The
+    /// id token's audience is still checked.
+    pub(crate) async fn redeem_code(
+        &self,
+        scopes: &[&str],
+        code: Secret,
+        redirect_uri: &str,
+        code_verifier: Option<Secret>,
+        ctx: &CallContext,
+    ) -> Result<AuthenticationResult> {
+        let challenge = ctx.options.claims.clone();
+        let resolved = self.resolve(ctx).await?;
+        let grant = Grant::AuthorizationCode {
+            code,
+            redirect_uri: redirect_uri.to_owned(),
+            code_verifier,
+        };
+        let scopes = Scopes::for_user(scopes, false)?;
+        let request = TokenRequest::new(self.config.client_id.clone(), grant)
+            .scopes(scopes.clone())
+            .claims(self.claims(challenge.as_deref())?);
+        let token = self.redeem(request, &resolved.token_endpoint, ctx).await?;
+        if let Some(id_token) = &token.id_token {
+            IdTokenClaims::decode(id_token.expose())?.check_audience(&self.config.client_id)?;
+        }
+        let params = StoreParams {
+            scopes: scopes.without_reserved().as_slice().to_vec(),
+            grant_type: Some(GrantType::AuthorizationCode.as_str().to_owned()),
+            requested_claims: challenge,
+            ..StoreParams::default()
+        };
+        self.store(token, &resolved, params, ctx).await
+    }
+}
+
 /// The code of a redirect whose `state` matches; the redirect's error as a typed error.
 pub(crate) fn check_auth_response(
     flow: &AuthCodeFlow,

@@ -74,6 +74,9 @@ pub struct InteractiveOptions {
     pub open_browser: Option<OpenBrowser>,
     /// How long to wait for the redirect ([`DEFAULT_INTERACTIVE_TIMEOUT`] by default).
     pub timeout: Duration,
+    /// The loopback port of the redirect (`http://localhost:{port}`); `None`: a free port
+    /// chosen by the system.
+    pub port: Option<u16>,
 }
 
 impl Default for InteractiveOptions {
@@ -84,6 +87,7 @@ impl Default for InteractiveOptions {
             domain_hint: None,
             open_browser: None,
             timeout: DEFAULT_INTERACTIVE_TIMEOUT,
+            port: None,
         }
     }
 }
@@ -96,6 +100,7 @@ impl fmt::Debug for InteractiveOptions {
             .field("domain_hint", &self.domain_hint)
             .field("custom_browser", &self.open_browser.is_some())
             .field("timeout", &self.timeout)
+            .field("port", &self.port)
             .finish()
     }
 }
@@ -143,6 +148,13 @@ impl InteractiveOptions {
         self.timeout = timeout;
         self
     }
+
+    /// Listens for the redirect on this loopback port instead of a free one.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
 }
 
 impl AppCore {
@@ -153,7 +165,7 @@ impl AppCore {
         options: &InteractiveOptions,
         ctx: &CallContext,
     ) -> Result<AuthenticationResult> {
-        let listener = LoopbackListener::bind().await?;
+        let listener = LoopbackListener::bind(options.port.unwrap_or(0)).await?;
         let redirect_uri = format!("http://localhost:{}", listener.local_addr().port());
         let mut code_options = AuthCodeOptions::new();
         code_options.login_hint = options.login_hint.clone();
@@ -187,8 +199,8 @@ pub(crate) struct LoopbackListener {
 
 impl LoopbackListener {
     /// Binds `127.0.0.1` on a port the system picks.
-    pub(crate) async fn bind() -> Result<Self> {
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+    pub(crate) async fn bind(port: u16) -> Result<Self> {
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
             .await
             .map_err(|e| {
                 Error::new(
@@ -367,8 +379,8 @@ mod tests {
 
     #[tokio::test]
     async fn listener_binds_loopback_ipv4_only_on_a_random_port() {
-        let a = LoopbackListener::bind().await.unwrap();
-        let b = LoopbackListener::bind().await.unwrap();
+        let a = LoopbackListener::bind(0).await.unwrap();
+        let b = LoopbackListener::bind(0).await.unwrap();
         assert_eq!(
             a.local_addr().ip(),
             std::net::IpAddr::V4(Ipv4Addr::LOCALHOST)
@@ -379,7 +391,7 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_state_is_ignored_and_the_matching_one_accepted() {
-        let listener = LoopbackListener::bind().await.unwrap();
+        let listener = LoopbackListener::bind(0).await.unwrap();
         let addr = listener.local_addr();
         let wait = tokio::spawn(listener.wait_for(State::new("good"), Duration::from_secs(10)));
         // An idle connection must not hold up the others.
@@ -396,7 +408,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn no_response_times_out() {
-        let listener = LoopbackListener::bind().await.unwrap();
+        let listener = LoopbackListener::bind(0).await.unwrap();
         let err = listener
             .wait_for(State::new("s"), Duration::from_secs(5))
             .await
